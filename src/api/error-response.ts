@@ -1,0 +1,71 @@
+/**
+ * The only place that turns failures into HTTP responses. Every route's errors — ours,
+ * validation, malformed JSON, unknown routes, bugs — leave as OpenRouter's envelope.
+ */
+import type { Context, ErrorHandler, NotFoundHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ZodError } from "zod";
+import { GatewayError, errorBody } from "../errors";
+
+const STATUS_TYPES: Record<number, GatewayError["type"]> = {
+  400: "invalid_request",
+  401: "authentication",
+  402: "payment_required",
+  403: "permission_denied",
+  404: "not_found",
+  408: "timeout",
+  413: "payload_too_large",
+  422: "unprocessable",
+  429: "rate_limit_exceeded",
+};
+
+export function errorResponse(c: Context, err: GatewayError): Response {
+  const headers: Record<string, string> = {};
+  if (err.meta.retryAfter !== undefined && (err.status === 429 || err.status === 503)) {
+    headers["Retry-After"] = String(Math.ceil(err.meta.retryAfter));
+  }
+  return c.json(errorBody(err), err.status as 400, headers);
+}
+
+export const onError: ErrorHandler = (err, c) => {
+  if (err instanceof GatewayError) return errorResponse(c, err);
+  if (err instanceof HTTPException) {
+    // Hono's own refusals (malformed JSON, body limit) come through here.
+    const status = err.status;
+    const message =
+      status === 413
+        ? "Request body is too large"
+        : /json/i.test(err.message)
+          ? "Malformed JSON in request body"
+          : err.message || "Bad request";
+    return errorResponse(c, new GatewayError(status, STATUS_TYPES[status] ?? "invalid_request", message));
+  }
+  // A bug. Log the type and message (never a stack with request data in it), answer without detail.
+  console.error(`unhandled error: ${err.name}: ${err.message}`);
+  return errorResponse(c, new GatewayError(500, "server", "Internal server error"));
+};
+
+export const notFound: NotFoundHandler = (c) =>
+  errorResponse(c, new GatewayError(404, "not_found", `No route for ${c.req.method} ${c.req.path}`));
+
+/** Names the first offending field, e.g. `messages.0.role: Invalid input`. */
+export function describeZodError(error: ZodError): string {
+  const issues = error.issues.slice(0, 3).map((issue) => {
+    const path = issue.path.map(String).join(".");
+    return path ? `${path}: ${issue.message}` : issue.message;
+  });
+  return issues.join("; ");
+}
+
+/** zod-openapi's hook: a failed validation becomes a 400 in our envelope instead of zod's body. */
+export function validationHook(
+  result: { success: true } | { success: false; error: ZodError; target: string },
+): void {
+  if (!result.success) {
+    throw new GatewayError(400, "invalid_request", `Invalid request ${result.target}: ${describeZodError(result.error)}`, {
+      extra: {
+        issues: result.error.issues.slice(0, 10).map((i) => ({ path: i.path.map(String), message: i.message })),
+      },
+    });
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * One error class for everything the gateway refuses or fails at, and one envelope
+ * (OpenRouter's `{ error: { code, message, metadata } }`) built from it in one place.
+ */
+
+/** OpenRouter's `error.metadata.error_type` values (API.md b9). */
+export const ERROR_TYPES = [
+  "context_length_exceeded",
+  "max_tokens_exceeded",
+  "token_limit_exceeded",
+  "string_too_long",
+  "authentication",
+  "permission_denied",
+  "payment_required",
+  "rate_limit_exceeded",
+  "provider_overloaded",
+  "provider_unavailable",
+  "invalid_request",
+  "invalid_prompt",
+  "not_found",
+  "precondition_failed",
+  "payload_too_large",
+  "unprocessable",
+  "content_policy_violation",
+  "refusal",
+  "invalid_image",
+  "server",
+  "timeout",
+  "unmapped",
+] as const;
+export type GatewayErrorType = (typeof ERROR_TYPES)[number];
+
+export interface GatewayErrorMeta {
+  /** Display name of the provider whose answer this error reports. */
+  provider?: string | undefined;
+  /** The upstream's body, secrets redacted (OpenRouter's `metadata.raw`). */
+  raw?: string | undefined;
+  /** Overrides the status-based default (e.g. a 400 that is really a context-length error). */
+  retryable?: boolean | undefined;
+  /** Seconds the upstream asked us to wait (Retry-After). */
+  retryAfter?: number | undefined;
+  /** The provider's own error code (`overloaded_error`, `RESOURCE_EXHAUSTED`, …). */
+  providerCode?: string | undefined;
+  /** Anything else to put under `error.metadata` (previous_errors, model, …). */
+  extra?: Record<string, unknown> | undefined;
+  cause?: unknown;
+}
+
+/** Statuses worth trying again elsewhere, as openai-node and the AI SDK retry. */
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 409 || status === 429 || status >= 500;
+}
+
+export class GatewayError extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: GatewayErrorType,
+    message: string,
+    readonly meta: GatewayErrorMeta = {},
+  ) {
+    super(message, { cause: meta.cause });
+    this.name = "GatewayError";
+  }
+
+  get retryable(): boolean {
+    return this.meta.retryable ?? isRetryableStatus(this.status);
+  }
+
+  /** The `error` object of the envelope; also used in-band in streams. */
+  toErrorObject(): { code: number; message: string; metadata: Record<string, unknown> } {
+    const metadata: Record<string, unknown> = { error_type: this.type, ...this.meta.extra };
+    if (this.meta.provider !== undefined) metadata.provider_name = this.meta.provider;
+    if (this.meta.raw !== undefined) metadata.raw = this.meta.raw;
+    if (this.meta.providerCode !== undefined) metadata.provider_code = this.meta.providerCode;
+    return { code: this.status, message: this.message, metadata };
+  }
+}
+
+/** The single error body: `{ "error": { code, message, metadata } }`. */
+export function errorBody(err: GatewayError): { error: ReturnType<GatewayError["toErrorObject"]> } {
+  return { error: err.toErrorObject() };
+}
+
+const SECRET_PATTERNS: RegExp[] = [
+  /\b(sk|rk|pk)-[A-Za-z0-9_-]{8,}/g, // OpenAI/Anthropic/our own style keys
+  /\bAIza[0-9A-Za-z_-]{20,}/g, // Google API keys
+  /\b(AKIA|ASIA)[0-9A-Z]{16}\b/g, // AWS access key ids
+  /\bgsk_[A-Za-z0-9]{20,}/g, // Groq
+  /\bxai-[A-Za-z0-9]{20,}/g, // xAI
+  /(bearer\s+)[A-Za-z0-9._~+/=-]{12,}/gi,
+  /((?:api[_-]?key|key|token|secret|password)["'=:\s]+)[A-Za-z0-9._~+/=-]{12,}/gi,
+];
+
+/** Removes anything that looks like a credential from text we are about to show a client or log. */
+export function redactSecrets(text: string, known: readonly string[] = []): string {
+  let out = text;
+  for (const secret of known) if (secret.length >= 8) out = out.split(secret).join("[REDACTED]");
+  for (const pattern of SECRET_PATTERNS) {
+    out = out.replace(pattern, (match, prefix: unknown) =>
+      typeof prefix === "string" && /[\s=:"']$/.test(prefix) ? `${prefix}[REDACTED]` : "[REDACTED]",
+    );
+  }
+  return out;
+}
