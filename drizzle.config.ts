@@ -5,5 +5,7 @@ export default defineConfig({
   dialect: "postgresql",
   schema: "./src/db/schema.ts",
   out: "./migrations",
-  dbCredentials: { url: process.env.DATABASE_URL ?? "postgres://postgres:postgres@127.0.0.1:5432/switchyard" },
+  dbCredentials: {
+    url: process.env.DATABASE_URL ?? "postgres://postgres:postgres@127.0.0.1:5432/switchyard",
+  },
 });

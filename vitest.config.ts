@@ -12,7 +12,8 @@ import { defineConfig } from "vitest/config";
  */
 const base = process.env.TEST_DATABASE_BASE_URL ?? "postgres://postgres:postgres@127.0.0.1:5432";
 process.env.SWITCHYARD_TEST_DATABASE_URL ??= `${base}/switchyard_test_${process.pid}_${Date.now().toString(36)}`;
-process.env.CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE = process.env.SWITCHYARD_TEST_DATABASE_URL;
+process.env.CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE =
+  process.env.SWITCHYARD_TEST_DATABASE_URL;
 process.env.WRANGLER_SEND_METRICS = "false";
 process.env.WRANGLER_SEND_ERROR_REPORTS = "false";
 process.env.CLOUDFLARE_CF_FETCH_ENABLED = "false";

@@ -96,7 +96,7 @@ export function redactSecrets(text: string, known: readonly string[] = []): stri
   let out = text;
   for (const secret of known) if (secret.length >= 8) out = out.split(secret).join("[REDACTED]");
   for (const pattern of SECRET_PATTERNS) {
-    out = out.replace(pattern, (match, prefix: unknown) =>
+    out = out.replace(pattern, (_match, prefix: unknown) =>
       typeof prefix === "string" && /[\s=:"']$/.test(prefix) ? `${prefix}[REDACTED]` : "[REDACTED]",
     );
   }

@@ -5,7 +5,7 @@
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ZodError } from "zod";
-import { GatewayError, errorBody } from "../errors";
+import { errorBody, GatewayError } from "../errors";
 
 const STATUS_TYPES: Record<number, GatewayError["type"]> = {
   400: "invalid_request",
@@ -62,10 +62,17 @@ export function validationHook(
   result: { success: true } | { success: false; error: ZodError; target: string },
 ): void {
   if (!result.success) {
-    throw new GatewayError(400, "invalid_request", `Invalid request ${result.target}: ${describeZodError(result.error)}`, {
-      extra: {
-        issues: result.error.issues.slice(0, 10).map((i) => ({ path: i.path.map(String), message: i.message })),
+    throw new GatewayError(
+      400,
+      "invalid_request",
+      `Invalid request ${result.target}: ${describeZodError(result.error)}`,
+      {
+        extra: {
+          issues: result.error.issues
+            .slice(0, 10)
+            .map((i) => ({ path: i.path.map(String), message: i.message })),
+        },
       },
-    });
+    );
   }
 }

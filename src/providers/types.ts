@@ -3,9 +3,10 @@
  * calls fetch and never reads env. `routing/execute.ts` does the I/O; the pipeline in
  * `routing/respond.ts` stamps ids, model, provider and cost on what an adapter yields.
  */
-import type { ChatRequest } from "../schema/chat-request";
-import type { Choice, ChunkChoice, Usage } from "../schema/chat-completion";
+
 import type { GatewayError } from "../errors";
+import type { Choice, ChunkChoice, Usage } from "../schema/chat-completion";
+import type { ChatRequest } from "../schema/chat-request";
 
 export const ADAPTER_NAMES = ["openai", "anthropic", "google", "azure", "bedrock"] as const;
 export type AdapterName = (typeof ADAPTER_NAMES)[number];

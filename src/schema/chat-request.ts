@@ -19,7 +19,11 @@ export const imagePartSchema = z.looseObject({
 });
 /** Audio, files (PDF), video: passed to providers that take them, otherwise dropped whole. */
 const otherPartSchema = z.looseObject({ type: z.enum(["input_audio", "file", "video_url", "input_video"]) });
-export const contentPartSchema = z.discriminatedUnion("type", [textPartSchema, imagePartSchema, otherPartSchema]);
+export const contentPartSchema = z.discriminatedUnion("type", [
+  textPartSchema,
+  imagePartSchema,
+  otherPartSchema,
+]);
 export type ContentPart = z.infer<typeof contentPartSchema>;
 export type TextPart = z.infer<typeof textPartSchema>;
 
@@ -96,7 +100,18 @@ export const responseFormatSchema = z.discriminatedUnion("type", [
 export type ResponseFormat = z.infer<typeof responseFormatSchema>;
 
 const QUANTIZATIONS = [
-  "int4", "int8", "fp4", "mxfp4", "nvfp4", "fp6", "fp8", "mxfp8", "fp16", "bf16", "fp32", "unknown",
+  "int4",
+  "int8",
+  "fp4",
+  "mxfp4",
+  "nvfp4",
+  "fp6",
+  "fp8",
+  "mxfp8",
+  "fp16",
+  "bf16",
+  "fp32",
+  "unknown",
 ] as const;
 export const SORT_KEYS = ["price", "throughput", "latency", "exacto"] as const;
 
@@ -225,9 +240,24 @@ export function requestedParameters(req: ChatRequest): string[] {
   const set = (key: string, value: unknown) => value !== undefined && value !== null && names.push(key);
   set("max_tokens", req.max_tokens ?? req.max_completion_tokens);
   for (const key of [
-    "temperature", "top_p", "top_k", "frequency_penalty", "presence_penalty", "repetition_penalty",
-    "min_p", "top_a", "seed", "logit_bias", "logprobs", "top_logprobs", "stop", "response_format",
-    "tools", "tool_choice", "parallel_tool_calls", "verbosity",
+    "temperature",
+    "top_p",
+    "top_k",
+    "frequency_penalty",
+    "presence_penalty",
+    "repetition_penalty",
+    "min_p",
+    "top_a",
+    "seed",
+    "logit_bias",
+    "logprobs",
+    "top_logprobs",
+    "stop",
+    "response_format",
+    "tools",
+    "tool_choice",
+    "parallel_tool_calls",
+    "verbosity",
   ] as const) {
     set(key, req[key]);
   }
