@@ -1,0 +1,87 @@
+/**
+ * What every adapter's `toGatewayError` shares: the status → error_type table, Retry-After
+ * parsing, and building the error with the upstream's detail redacted. The provider-specific
+ * part (reading its error body, its codes) stays in each adapter.
+ */
+import { GatewayError, type GatewayErrorType, redactSecrets } from "../errors";
+import type { Target } from "./types";
+
+const BY_STATUS: Record<number, GatewayErrorType> = {
+  400: "invalid_request",
+  401: "authentication",
+  402: "payment_required",
+  403: "permission_denied",
+  404: "not_found",
+  408: "timeout",
+  413: "payload_too_large",
+  422: "unprocessable",
+  429: "rate_limit_exceeded",
+  502: "provider_unavailable",
+  503: "provider_overloaded",
+  504: "timeout",
+  529: "provider_overloaded",
+};
+
+export function errorTypeForStatus(status: number): GatewayErrorType {
+  return BY_STATUS[status] ?? (status >= 500 ? "provider_unavailable" : "invalid_request");
+}
+
+/** Phrases providers use for "prompt too long"; such a 400 moves routing on to the next model. */
+const CONTEXT_LENGTH =
+  /context[ _-]?(length|window)|maximum context|too many tokens|prompt is too long|input is too long|reduce the length|exceeds? the (maximum|max) (number of )?tokens/i;
+
+export function looksLikeContextLengthError(message: string): boolean {
+  return CONTEXT_LENGTH.test(message);
+}
+
+/**
+ * Seconds to wait, from `retry-after-ms`, `retry-after` (seconds or HTTP date), or
+ * `x-ratelimit-reset-requests` style durations (`12ms`, `6m0s`). Undefined when absent.
+ */
+export function parseRetryAfter(headers: Headers, now = Date.now()): number | undefined {
+  const ms = headers.get("retry-after-ms");
+  if (ms !== null && Number.isFinite(Number(ms))) return Number(ms) / 1000;
+  const ra = headers.get("retry-after");
+  if (ra !== null) {
+    if (/^\s*\d+(\.\d+)?\s*$/.test(ra)) return Number(ra);
+    const at = Date.parse(ra);
+    if (!Number.isNaN(at)) return Math.max(0, (at - now) / 1000);
+  }
+  return undefined;
+}
+
+export interface ProviderErrorInit {
+  status: number;
+  target: Target;
+  /** The provider's human message; shown to the client (redacted). */
+  message: string | undefined;
+  /** The whole upstream body, kept as `metadata.raw` (redacted). */
+  bodyText: string;
+  headers: Headers;
+  type?: GatewayErrorType | undefined;
+  providerCode?: string | undefined;
+  retryable?: boolean | undefined;
+}
+
+/**
+ * A provider's refusal in OpenRouter's shape: the status is the upstream's, the message is
+ * the provider's own (so `curl` users can read it) and the raw body sits in `metadata.raw`.
+ */
+export function providerError(init: ProviderErrorInit): GatewayError {
+  const known = [init.target.apiKey ?? ""];
+  const message = init.message
+    ? redactSecrets(init.message, known)
+    : `Provider returned error (${init.status})`;
+  const type =
+    init.type ??
+    (init.status === 400 && init.message && looksLikeContextLengthError(init.message)
+      ? "context_length_exceeded"
+      : errorTypeForStatus(init.status));
+  return new GatewayError(init.status, type, message, {
+    provider: init.target.provider.name,
+    raw: redactSecrets(init.bodyText.slice(0, 4000), known),
+    retryAfter: parseRetryAfter(init.headers),
+    providerCode: init.providerCode,
+    retryable: init.retryable,
+  });
+}

@@ -1,0 +1,247 @@
+/**
+ * The contract every provider adapter runs, fed by real recordings. Adapters are pure, so this
+ * runs in plain Node. Usage from an adapter's test file:
+ *
+ *   runAdapterSuite(anthropicAdapter, { target, request, streams: [...], completions: [...], errors: [...] });
+ */
+import { describe, expect, it } from "vitest";
+import { GatewayError, type GatewayErrorType } from "../../src/errors";
+import type { ProviderAdapter, ProviderChunk, Target } from "../../src/providers/types";
+import {
+  type ChunkChoice,
+  choiceSchema,
+  chunkChoiceSchema,
+  FINISH_REASONS,
+  type FinishReason,
+  usageSchema,
+} from "../../src/schema/chat-completion";
+import type { ChatRequest } from "../../src/schema/chat-request";
+import { decodeSse } from "../../src/sse/decode";
+import { CHUNKINGS, chunked } from "./fixtures";
+
+export interface StreamFixture {
+  name: string;
+  body: Uint8Array;
+  /** What the stream must amount to; `error` when the recording ends in an in-band upstream error. */
+  expect:
+    | { finishReason: FinishReason; toolCalls?: number; text?: boolean; reasoning?: boolean; usage?: boolean }
+    | { error: { retryable: boolean; type?: GatewayErrorType } };
+}
+
+export interface CompletionFixture {
+  name: string;
+  body: unknown;
+  expect: {
+    finishReason: FinishReason;
+    toolCalls?: number;
+    text?: boolean;
+    reasoning?: boolean;
+    usage?: boolean;
+  };
+}
+
+export interface ErrorFixture {
+  name: string;
+  status: number;
+  bodyText: string;
+  headers?: Headers;
+  retryable: boolean;
+  type?: GatewayErrorType;
+  retryAfter?: number;
+}
+
+export interface AdapterFixtures {
+  target: Target;
+  request: ChatRequest;
+  streams: StreamFixture[];
+  completions: CompletionFixture[];
+  errors: ErrorFixture[];
+}
+
+export interface StreamResult {
+  chunks: ProviderChunk[];
+  error: unknown;
+}
+
+/** Runs bytes through the adapter's decoder and transformer, collecting chunks and the error, if any. */
+export async function runStream(
+  adapter: ProviderAdapter,
+  body: Uint8Array,
+  fx: Pick<AdapterFixtures, "target" | "request">,
+  chunkSize = 0,
+): Promise<StreamResult> {
+  const events = (adapter.decodeStream ?? decodeSse)(chunked(body, chunkSize));
+  const out = events.pipeThrough(adapter.createStreamTransformer({ request: fx.request, target: fx.target }));
+  const chunks: ProviderChunk[] = [];
+  try {
+    for await (const chunk of out) chunks.push(chunk);
+    return { chunks, error: undefined };
+  } catch (error) {
+    return { chunks, error };
+  }
+}
+
+/** Reassembles streamed tool calls by index, the way OpenAI clients do. */
+export function assembleToolCalls(
+  choices: ChunkChoice[],
+): { id?: string; name?: string; arguments: string }[] {
+  const calls: { id?: string; name?: string; arguments: string }[] = [];
+  for (const choice of choices) {
+    for (const delta of choice.delta.tool_calls ?? []) {
+      const call = calls[delta.index] ?? { arguments: "" };
+      calls[delta.index] = call;
+      if (delta.id) call.id ??= delta.id;
+      if (delta.function?.name) call.name = (call.name ?? "") + delta.function.name;
+      if (delta.function?.arguments) call.arguments += delta.function.arguments;
+    }
+  }
+  return calls;
+}
+
+function summarize(chunks: ProviderChunk[]) {
+  const choices = chunks.flatMap((c) => c.choices);
+  return {
+    choices,
+    text: choices.map((c) => c.delta.content ?? "").join(""),
+    reasoning: choices.map((c) => c.delta.reasoning ?? "").join(""),
+    finishes: choices.filter((c) => c.finish_reason !== null),
+    usages: chunks.filter((c) => c.usage !== undefined).map((c) => c.usage),
+    toolCalls: assembleToolCalls(choices),
+  };
+}
+
+export function runAdapterSuite(adapter: ProviderAdapter, fx: AdapterFixtures): void {
+  describe(`${adapter.name} adapter contract`, () => {
+    for (const stream of fx.streams) {
+      describe(`stream ${stream.name}`, () => {
+        it.each(CHUNKINGS)("translates the recording cut every %i bytes the same way", async (size) => {
+          const whole = await runStream(adapter, stream.body, fx, 0);
+          const cut = await runStream(adapter, stream.body, fx, size);
+          expect(cut.chunks).toEqual(whole.chunks);
+          expect(String(cut.error)).toEqual(String(whole.error));
+        });
+
+        if ("error" in stream.expect) {
+          const expected = stream.expect.error;
+          it("ends in a GatewayError with the right retryability", async () => {
+            const { error } = await runStream(adapter, stream.body, fx);
+            expect(error).toBeInstanceOf(GatewayError);
+            const err = error as GatewayError;
+            expect(err.retryable).toBe(expected.retryable);
+            if (expected.type) expect(err.type).toBe(expected.type);
+          });
+          return;
+        }
+        const expected = stream.expect;
+
+        it("emits only valid chunk choices", async () => {
+          const { chunks, error } = await runStream(adapter, stream.body, fx);
+          expect(error).toBeUndefined();
+          for (const chunk of chunks) for (const choice of chunk.choices) chunkChoiceSchema.parse(choice);
+        });
+
+        it("emits exactly one finish_reason per choice, on its last chunk", async () => {
+          const { chunks } = await runStream(adapter, stream.body, fx);
+          const { choices, finishes } = summarize(chunks);
+          const indices = new Set(choices.map((c) => c.index));
+          expect(finishes.length).toBe(indices.size);
+          for (const finish of finishes) {
+            expect(FINISH_REASONS).toContain(finish.finish_reason);
+            const later = choices.slice(choices.indexOf(finish) + 1).filter((c) => c.index === finish.index);
+            expect(later).toEqual([]);
+          }
+          expect(finishes.find((f) => f.index === 0)?.finish_reason).toBe(expected.finishReason);
+        });
+
+        if (expected.usage !== false) {
+          it("reports usage exactly once, consistently", async () => {
+            const { chunks } = await runStream(adapter, stream.body, fx);
+            const { usages } = summarize(chunks);
+            expect(usages.length).toBe(1);
+            const usage = usageSchema.parse(usages[0]);
+            expect(usage.total_tokens).toBe(usage.prompt_tokens + usage.completion_tokens);
+          });
+        }
+
+        if (expected.toolCalls !== undefined) {
+          it(`assembles ${expected.toolCalls} tool call(s) with ids, names and JSON arguments`, async () => {
+            const { chunks } = await runStream(adapter, stream.body, fx);
+            const { toolCalls } = summarize(chunks);
+            expect(toolCalls.length).toBe(expected.toolCalls);
+            for (const call of toolCalls) {
+              expect(call.id).toBeTruthy();
+              expect(call.name).toBeTruthy();
+              if (expected.finishReason !== "length")
+                expect(() => JSON.parse(call.arguments || "{}")).not.toThrow();
+            }
+          });
+        }
+        if (expected.text) {
+          it("carries the text", async () => {
+            expect(summarize((await runStream(adapter, stream.body, fx)).chunks).text.length).toBeGreaterThan(
+              0,
+            );
+          });
+        }
+        if (expected.reasoning) {
+          it("carries the reasoning", async () => {
+            const { chunks } = await runStream(adapter, stream.body, fx);
+            const { reasoning, choices } = summarize(chunks);
+            const details = choices.flatMap((c) => c.delta.reasoning_details ?? []);
+            expect(reasoning.length + details.length).toBeGreaterThan(0);
+          });
+        }
+      });
+    }
+
+    for (const completion of fx.completions) {
+      it(`translates the completion ${completion.name}`, () => {
+        const out = adapter.fromProviderResponse(completion.body, { request: fx.request, target: fx.target });
+        const choice = out.choices[0];
+        expect(choice).toBeDefined();
+        for (const c of out.choices) choiceSchema.parse(c);
+        expect(choice?.finish_reason).toBe(completion.expect.finishReason);
+        if (completion.expect.usage !== false) {
+          const usage = usageSchema.parse(out.usage);
+          expect(usage.total_tokens).toBe(usage.prompt_tokens + usage.completion_tokens);
+        }
+        if (completion.expect.toolCalls !== undefined) {
+          const calls = choice?.message.tool_calls ?? [];
+          expect(calls.length).toBe(completion.expect.toolCalls);
+          for (const call of calls) {
+            expect(call.id).toBeTruthy();
+            expect(() => JSON.parse(call.function.arguments)).not.toThrow();
+          }
+        }
+        if (completion.expect.text) expect(choice?.message.content?.length ?? 0).toBeGreaterThan(0);
+        if (completion.expect.reasoning) {
+          expect(
+            (choice?.message.reasoning?.length ?? 0) + (choice?.message.reasoning_details?.length ?? 0),
+          ).toBeGreaterThan(0);
+        }
+      });
+    }
+
+    for (const fixture of fx.errors) {
+      it(`maps the error ${fixture.name} (${fixture.status}) to ${fixture.retryable ? "a retryable" : "a final"} error`, () => {
+        const err = adapter.toGatewayError(
+          fixture.status,
+          fixture.bodyText,
+          fixture.headers ?? new Headers(),
+          fx.target,
+        );
+        expect(err).toBeInstanceOf(GatewayError);
+        expect(err.retryable).toBe(fixture.retryable);
+        if (fixture.type) expect(err.type).toBe(fixture.type);
+        if (fixture.retryAfter !== undefined) expect(err.meta.retryAfter).toBe(fixture.retryAfter);
+        expect(err.message.length).toBeGreaterThan(0);
+        expect(err.meta.raw ?? "").not.toContain(fx.target.apiKey ?? "\u0000never");
+      });
+    }
+  });
+}
+
+/** A target for adapter tests: a fake key that must never appear in what the adapter emits. */
+export function testTarget(overrides: Partial<Target> & Pick<Target, "provider" | "endpoint">): Target {
+  return { apiKey: "sk-test-SECRET-0123456789abcdef", secret: () => undefined, ...overrides };
+}
