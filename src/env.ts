@@ -8,6 +8,8 @@ export interface Bindings {
   CACHE_TTL_SECONDS?: string;
   /** Milliseconds to wait for an upstream's first byte before falling back. */
   FIRST_BYTE_TIMEOUT_MS?: string;
+  /** Milliseconds before a database read is abandoned (and stale data served, if any). */
+  DB_TIMEOUT_MS?: string;
   /** Optional Cloudflare Queue for usage records; without it records are written in waitUntil. */
   USAGE_QUEUE?: Queue<unknown>;
   [secret: string]: unknown;

@@ -1,0 +1,81 @@
+/**
+ * The data a request needs before it calls a provider — the catalog and the caller's key —
+ * cached in the isolate (see swr.ts). Bounds: a catalog change is seen within 2 × CACHE_TTL_SECONDS
+ * (default 15 s → 30 s); a revoked or disabled key stops working within 2 × KEY_TTL (5 s → 10 s),
+ * and at once in the isolate that revoked it. When Postgres is unreachable, the last data read is
+ * served for up to a day (stale-while-error), behind a DB_TIMEOUT_MS (default 3 s) app-level timeout.
+ */
+import { buildSnapshot, type CatalogSnapshot } from "../catalog/snapshot";
+import { createDb } from "../db/client";
+import { readCatalog } from "../db/queries/catalog";
+import { findKeyRecord, type KeyRecord } from "../db/queries/keys";
+import type { Bindings } from "../env";
+import { SwrCache, type SwrPolicy, withTimeout } from "./swr";
+
+const catalogCache = new SwrCache<"catalog", CatalogSnapshot>(1);
+const keyCache = new SwrCache<string, KeyRecord | null>(10_000);
+const MAX_STALE_MS = 24 * 60 * 60 * 1000;
+const KEY_TTL_MS = 5_000;
+
+/** Database round trips made by the loaders in this isolate (the benchmark and tests read it). */
+export const dbStats = { queries: 0 };
+
+export interface RequestScope {
+  env: Bindings;
+  waitUntil?: ((p: Promise<unknown>) => void) | undefined;
+}
+
+function ttlMs(env: Bindings): number {
+  const seconds = Number(env.CACHE_TTL_SECONDS ?? "15");
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : 15_000;
+}
+
+export function dbTimeoutMs(env: Bindings): number {
+  const ms = Number(env.DB_TIMEOUT_MS ?? "3000");
+  return Number.isFinite(ms) && ms > 0 ? ms : 3000;
+}
+
+function policy(scope: RequestScope, ttl: number): SwrPolicy {
+  return { ttlMs: ttl, maxStaleMs: MAX_STALE_MS, waitUntil: scope.waitUntil };
+}
+
+export function getCatalog(scope: RequestScope): Promise<CatalogSnapshot> {
+  return catalogCache.get(
+    "catalog",
+    async () => {
+      dbStats.queries += 3;
+      const rows = await withTimeout(
+        readCatalog(createDb(scope.env.HYPERDRIVE.connectionString)),
+        dbTimeoutMs(scope.env),
+        "catalog read",
+      );
+      return buildSnapshot(rows);
+    },
+    policy(scope, ttlMs(scope.env)),
+  );
+}
+
+export function getKeyRecord(scope: RequestScope, hash: string): Promise<KeyRecord | null> {
+  return keyCache.get(
+    hash,
+    async () => {
+      dbStats.queries += 1;
+      return withTimeout(
+        findKeyRecord(createDb(scope.env.HYPERDRIVE.connectionString), hash),
+        dbTimeoutMs(scope.env),
+        "key read",
+      );
+    },
+    policy(scope, Math.min(KEY_TTL_MS, ttlMs(scope.env))),
+  );
+}
+
+/** Called after this isolate changes a key, so its own next request sees the change at once. */
+export function forgetKey(hash: string): void {
+  keyCache.delete(hash);
+}
+
+/** Called after this isolate loads a catalog. */
+export function forgetCatalog(): void {
+  catalogCache.clear();
+}

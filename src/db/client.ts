@@ -1,0 +1,20 @@
+import { drizzle } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
+import * as schema from "./schema";
+
+export type Db = ReturnType<typeof createDb>;
+
+/**
+ * A database handle for ONE request (or one queue batch): workerd refuses I/O on a socket
+ * opened by another request, so clients are never module-global. Never call `sql.end()` in
+ * the Worker (STACK-NOTES G5); workerd closes the sockets when the request ends.
+ */
+export function createDb(connectionString: string) {
+  const sql = postgres(connectionString, {
+    max: 5,
+    fetch_types: false,
+    connect_timeout: 5,
+    onnotice: () => {},
+  });
+  return drizzle(sql, { schema });
+}
