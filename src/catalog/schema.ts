@@ -6,10 +6,14 @@ import { z } from "zod";
 import { ADAPTER_NAMES } from "../providers/types";
 
 const slug = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, "lowercase letters, digits, '.', '_' or '-'");
+const DECIMAL_HINT = 'a non-negative decimal string such as "0.0000015"';
 /** A non-negative decimal string such as "0.00000015" (never a float: prices are exact). */
 export const decimalString = z
-  .string()
-  .regex(/^\d+(\.\d+)?$/, 'a non-negative decimal string such as "0.0000015"');
+  .string({ error: DECIMAL_HINT })
+  .regex(/^\d+(\.\d+)?$/, { error: DECIMAL_HINT, abort: true })
+  // The price columns are numeric(38, 12): more digits would be rounded on write and the
+  // loader would then see a "change" on every load.
+  .regex(/^\d+(\.\d{1,12})?$/, "at most 12 digits after the decimal point");
 const httpUrl = z.url({ protocol: /^https?$/ });
 
 export const catalogProviderSchema = z.strictObject({
