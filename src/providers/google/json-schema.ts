@@ -66,11 +66,11 @@ export function toGeminiSchema(schema: unknown): unknown {
   }
   // Gemini takes `enum` on strings only; JSON Schema allows any value (`const: 1`). An untyped
   // enum becomes a string enum; a typed non-string one is dropped rather than mistyped.
-  if (Array.isArray(out.enum) && !out.enum.every((v) => typeof v === "string")) {
+  if (Array.isArray(out.enum)) {
     if (out.type === undefined) {
       out.enum = out.enum.map(String);
       out.type = "string";
-    } else {
+    } else if (!out.enum.every((v) => typeof v === "string")) {
       delete out.enum;
     }
   }
