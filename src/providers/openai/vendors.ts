@@ -1,0 +1,103 @@
+/**
+ * Per-vendor quirks of the OpenAI dialect, keyed by the catalog's provider slug, as the AI SDK's
+ * openai-compatible package does with one body hook per vendor. Everything not listed here gets
+ * DEFAULT_QUIRKS: OpenAI's dialect as vLLM, Together, Fireworks, DeepInfra and Ollama accept it.
+ */
+import type { Message, Reasoning } from "../../schema/chat-request";
+
+export type Effort = NonNullable<Reasoning["effort"]>;
+type AssistantMessage = Extract<Message, { role: "assistant" }>;
+
+export interface VendorQuirks {
+  /** The vendor's `reasoning_effort` value for our effort; undefined leaves the field out. */
+  reasoningEffort(effort: Effort): string | undefined;
+  /** Sends `max_tokens` as `max_completion_tokens` (OpenAI reasoning models reject the legacy name). */
+  maxCompletionTokens: boolean;
+  /** Keeps `developer` messages; other vendors receive them as `system`. */
+  developerRole: boolean;
+  /** Whether the vendor takes `stream_options: {include_usage}`. */
+  streamOptions: boolean;
+  /** Fields carrying an assistant turn's earlier reasoning back to the vendor (none by default). */
+  echoReasoning(message: AssistantMessage): Record<string, unknown>;
+  /** Last-moment additions to the body (vendor-only parameters). */
+  extraBody(reasoning: Reasoning | undefined): Record<string, unknown>;
+}
+
+/** OpenAI's effort vocabulary (gpt-5.x: none…xhigh); `max` is ours, OpenAI's top is `xhigh`. */
+const openaiEffort = (effort: Effort): string => (effort === "max" ? "xhigh" : effort);
+
+/** The low/medium/high vocabulary most servers understand (gpt-oss on vLLM, Together, Fireworks…). */
+function threeLevelEffort(effort: Effort): string | undefined {
+  switch (effort) {
+    case "none":
+      return undefined;
+    case "minimal":
+    case "low":
+      return "low";
+    case "medium":
+      return "medium";
+    default:
+      return "high";
+  }
+}
+
+const nothing = () => ({});
+
+const DEFAULT_QUIRKS: VendorQuirks = {
+  reasoningEffort: threeLevelEffort,
+  maxCompletionTokens: false,
+  developerRole: false,
+  streamOptions: true,
+  echoReasoning: nothing,
+  extraBody: nothing,
+};
+
+/** Reasoning text of an assistant turn, whichever field the client sent it back in. */
+function reasoningText(message: AssistantMessage): string | undefined {
+  if (message.reasoning_content) return message.reasoning_content;
+  if (message.reasoning) return message.reasoning;
+  const texts = (message.reasoning_details ?? [])
+    .filter((d) => d.type === "reasoning.text" && typeof d.text === "string")
+    .map((d) => d.text);
+  return texts.length > 0 ? texts.join("") : undefined;
+}
+
+const QUIRKS: Record<string, Partial<VendorQuirks>> = {
+  /** @see https://platform.openai.com/docs/api-reference/chat/create#chat-create-reasoning_effort */
+  openai: { reasoningEffort: openaiEffort, maxCompletionTokens: true, developerRole: true },
+  azure: { reasoningEffort: openaiEffort, maxCompletionTokens: true, developerRole: true },
+  /** grok-3-mini takes only `low` | `high`. @see https://docs.x.ai/docs/guides/reasoning */
+  xai: {
+    reasoningEffort: (effort) =>
+      effort === "none" ? undefined : effort === "minimal" || effort === "low" ? "low" : "high",
+  },
+  /**
+   * gpt-oss on Groq: low | medium | high, and `include_reasoning: false` hides the reasoning.
+   * @see https://console.groq.com/docs/reasoning
+   */
+  groq: {
+    extraBody: (reasoning) => (reasoning?.exclude ? { include_reasoning: false } : {}),
+  },
+  /**
+   * deepseek-reasoner reasons by model choice, not by a parameter; in tool-call turns it needs the
+   * earlier `reasoning_content` sent back (API.md §c.12, OpenRouterTeam/ai-sdk-provider#487).
+   * @see https://api-docs.deepseek.com/guides/thinking_mode
+   */
+  deepseek: {
+    reasoningEffort: () => undefined,
+    echoReasoning: (message) => {
+      const text = reasoningText(message);
+      return text === undefined ? {} : { reasoning_content: text };
+    },
+  },
+  /**
+   * Magistral reasons without a parameter, and Mistral's API rejects fields it does not know;
+   * it reports usage on the finish chunk unasked (fixture mistral/stream-tool-call.chunks.jsonl).
+   * @see https://docs.mistral.ai/capabilities/reasoning/
+   */
+  mistral: { reasoningEffort: () => undefined, streamOptions: false },
+};
+
+export function quirksFor(slug: string): VendorQuirks {
+  return { ...DEFAULT_QUIRKS, ...QUIRKS[slug] };
+}
