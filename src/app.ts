@@ -5,11 +5,21 @@
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { notFound, onError, validationHook } from "./api/error-response";
+import { keyApi } from "./api/key";
+import { keysApi } from "./api/keys";
+import { modelsApi } from "./api/models";
+import { mountDocs } from "./api/openapi";
+import { providersApi } from "./api/providers";
 import type { AppEnv } from "./env";
 
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.get("/health", (c) => c.json({ ok: true }));
+  app.route("/api/v1", keysApi);
+  app.route("/api/v1", keyApi);
+  app.route("/api/v1", modelsApi);
+  app.route("/api/v1", providersApi);
+  mountDocs(app);
   app.notFound(notFound);
   app.onError(onError);
   return app;

@@ -1,4 +1,4 @@
-import { and, eq, gte, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gte, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { accounts, apiKeys, keyUsageDaily } from "../schema";
 
@@ -17,9 +17,9 @@ const today = sql`(now() at time zone 'utc')::date`;
 const weekStart = sql`date_trunc('week', now() at time zone 'utc')::date`;
 const monthStart = sql`date_trunc('month', now() at time zone 'utc')::date`;
 
-/** One round trip: the key, its account, and ≤ 31 daily spend rows summed per period. */
-export async function findKeyRecord(db: Db, hash: string): Promise<KeyRecord | null> {
-  const rows = await db
+/** The columns of a KeyRecord: the key, its account's balance, and ≤ 31 daily spend rows summed per period. */
+function selectKeyRecords(db: Db) {
+  return db
     .select({
       key: apiKeys,
       accountCredits: accounts.credits,
@@ -37,10 +37,12 @@ export async function findKeyRecord(db: Db, hash: string): Promise<KeyRecord | n
         gte(keyUsageDaily.day, sql`least(${weekStart}, ${monthStart})`),
       ),
     )
-    .where(eq(apiKeys.hash, hash))
-    .groupBy(apiKeys.hash, accounts.id);
-  const row = rows[0];
-  if (!row) return null;
+    .$dynamic();
+}
+
+type KeyRecordRow = Awaited<ReturnType<typeof selectKeyRecords>>[number];
+
+function toKeyRecord(row: KeyRecordRow): KeyRecord {
   return {
     ...row.key,
     accountCredits: row.accountCredits,
@@ -49,6 +51,53 @@ export async function findKeyRecord(db: Db, hash: string): Promise<KeyRecord | n
     usageWeekly: row.usageWeekly,
     usageMonthly: row.usageMonthly,
   };
+}
+
+/** One round trip: the key, its account, and ≤ 31 daily spend rows summed per period. */
+export async function findKeyRecord(db: Db, hash: string): Promise<KeyRecord | null> {
+  const rows = await selectKeyRecords(db).where(eq(apiKeys.hash, hash)).groupBy(apiKeys.hash, accounts.id);
+  const row = rows[0];
+  return row ? toKeyRecord(row) : null;
+}
+
+/** A page of keys, newest first (ties by hash, so pages never overlap), with their period spend. */
+export async function listKeyRecords(
+  db: Db,
+  page: { offset: number; limit: number; includeDisabled: boolean },
+): Promise<KeyRecord[]> {
+  const rows = await selectKeyRecords(db)
+    .where(page.includeDisabled ? undefined : eq(apiKeys.disabled, false))
+    .groupBy(apiKeys.hash, accounts.id)
+    .orderBy(desc(apiKeys.createdAt), asc(apiKeys.hash))
+    .offset(page.offset)
+    .limit(page.limit);
+  return rows.map(toKeyRecord);
+}
+
+/** The fields of a key the management API may change. */
+export type KeyPatch = Partial<
+  Pick<ApiKeyRow, "name" | "disabled" | "limit" | "limitReset" | "includeByokInLimit" | "expiresAt">
+>;
+
+/** Changes a key in one statement; null when no key has this hash (nothing changed then). */
+export async function updateKey(db: Db, hash: string, patch: KeyPatch): Promise<ApiKeyRow | null> {
+  const [row] = await db
+    .update(apiKeys)
+    .set({ ...patch, updatedAt: sql`now()` })
+    .where(eq(apiKeys.hash, hash))
+    .returning();
+  return row ?? null;
+}
+
+/** Deletes a key (its daily usage rows go with it); false when there was none. */
+export async function deleteKey(db: Db, hash: string): Promise<boolean> {
+  const rows = await db.delete(apiKeys).where(eq(apiKeys.hash, hash)).returning({ hash: apiKeys.hash });
+  return rows.length > 0;
+}
+
+export async function accountExists(db: Db, id: string): Promise<boolean> {
+  const rows = await db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, id)).limit(1);
+  return rows.length > 0;
 }
 
 export interface NewKey {

@@ -1,0 +1,295 @@
+/**
+ * The public model catalog in OpenRouter's shapes (API.md b11): `/models`, `/models/count` and
+ * `/models/{author}/{slug}/endpoints`. Everything is read from the in-isolate catalog snapshot,
+ * never from Postgres per request, and the per-model views are built once per snapshot.
+ *
+ * A model is listed once for its paid endpoints (`author/slug`) and once more as
+ * `author/slug:free` when it has endpoints whose prompt and completion prices are both 0
+ * (CONTRACT.md §2). The model-level price is the cheapest endpoint's, as OpenRouter shows it.
+ */
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { requestScope } from "../auth/middleware";
+import { getCatalog } from "../cache/routing-data";
+import type { CatalogSnapshot } from "../catalog/snapshot";
+import type { EndpointRow, ModelRow, ProviderRow } from "../db/queries/catalog";
+import type { AppEnv } from "../env";
+import { GatewayError } from "../errors";
+import {
+  countModelsQuerySchema,
+  type Endpoint,
+  type ListModelsQuery,
+  listModelsQuerySchema,
+  type Model,
+  type ModelSort,
+  modelCountResponseSchema,
+  modelEndpointsParamsSchema,
+  modelEndpointsResponseSchema,
+  modelListResponseSchema,
+  type Pricing,
+} from "../schema/models";
+import { errorResponses } from "./openapi";
+
+const FREE_SUFFIX = ":free";
+
+/** "0.000000150000" → "0.00000015", "2.000" → "2": numeric columns come back zero-padded. */
+export function trimDecimal(value: string): string {
+  return value.includes(".") ? value.replace(/0+$/, "").replace(/\.$/, "") : value;
+}
+
+function isFree(e: EndpointRow): boolean {
+  return Number(e.pricePrompt) === 0 && Number(e.priceCompletion) === 0;
+}
+
+function pricing(e: EndpointRow): Pricing {
+  const out: Pricing = {
+    prompt: trimDecimal(e.pricePrompt),
+    completion: trimDecimal(e.priceCompletion),
+    request: trimDecimal(e.priceRequest),
+    image: trimDecimal(e.priceImage),
+    web_search: "0",
+    internal_reasoning: trimDecimal(e.priceInternalReasoning ?? "0"),
+  };
+  // Omitted rather than "0" when the endpoint has no cache prices: "0" would read as free caching.
+  if (e.priceInputCacheRead !== null) out.input_cache_read = trimDecimal(e.priceInputCacheRead);
+  if (e.priceInputCacheWrite !== null) out.input_cache_write = trimDecimal(e.priceInputCacheWrite);
+  return out;
+}
+
+function architecture(m: ModelRow): Model["architecture"] {
+  return {
+    modality: `${m.inputModalities.join("+")}->${m.outputModalities.join("+")}`,
+    input_modalities: m.inputModalities,
+    output_modalities: m.outputModalities,
+    tokenizer: m.tokenizer,
+    instruct_type: m.instructType,
+  };
+}
+
+const unixSeconds = (d: Date) => Math.floor(d.getTime() / 1000);
+const priceOf = (e: EndpointRow) => Number(e.pricePrompt) + Number(e.priceCompletion);
+
+/** The endpoint a price-based router tries first: healthy before degraded, then cheapest. */
+function cheapest(endpoints: readonly EndpointRow[]): EndpointRow {
+  return [...endpoints].sort(
+    (a, b) =>
+      Number(a.status < 0) - Number(b.status < 0) ||
+      priceOf(a) - priceOf(b) ||
+      a.providerSlug.localeCompare(b.providerSlug),
+  )[0]!;
+}
+
+function modelView(m: ModelRow, endpoints: readonly EndpointRow[], free: boolean): Model {
+  const top = cheapest(endpoints);
+  const params = [...new Set(endpoints.flatMap((e) => e.supportedParameters))].sort();
+  const view: Model = {
+    id: free ? `${m.id}${FREE_SUFFIX}` : m.id,
+    canonical_slug: m.canonicalSlug,
+    name: free ? `${m.name} (free)` : m.name,
+    created: unixSeconds(m.releasedAt),
+    description: m.description,
+    context_length: m.contextLength,
+    architecture: architecture(m),
+    pricing: pricing(top),
+    top_provider: {
+      context_length: top.contextLength,
+      max_completion_tokens: top.maxCompletionTokens,
+      is_moderated: false,
+    },
+    per_request_limits: null,
+    supported_parameters: params,
+    default_parameters: m.defaultParameters,
+    expiration_date: m.expirationDate,
+  };
+  if (m.reasoning) view.reasoning = m.reasoning;
+  return view;
+}
+
+/** A model id as requested (`author/slug` or `author/slug:free`) → its row and the endpoints it names. */
+export function resolveModel(
+  snapshot: CatalogSnapshot,
+  id: string,
+): { model: ModelRow; endpoints: EndpointRow[]; free: boolean } | null {
+  const exact = snapshot.models.get(id);
+  if (exact) {
+    const endpoints = (snapshot.endpointsByModel.get(id) ?? []).filter((e) => !isFree(e));
+    return { model: exact, endpoints, free: false };
+  }
+  if (!id.endsWith(FREE_SUFFIX)) return null;
+  const base = snapshot.models.get(id.slice(0, -FREE_SUFFIX.length));
+  if (!base) return null;
+  const endpoints = (snapshot.endpointsByModel.get(base.id) ?? []).filter(isFree);
+  return endpoints.length ? { model: base, endpoints, free: true } : null;
+}
+
+const viewsBySnapshot = new WeakMap<CatalogSnapshot, Model[]>();
+
+/** Every listed model (paid entries and `:free` variants), newest first; built once per snapshot. */
+export function modelViews(snapshot: CatalogSnapshot): Model[] {
+  let views = viewsBySnapshot.get(snapshot);
+  if (!views) {
+    views = [];
+    for (const m of snapshot.models.values()) {
+      const all = snapshot.endpointsByModel.get(m.id) ?? [];
+      const paid = all.filter((e) => !isFree(e));
+      const free = all.filter(isFree);
+      if (paid.length) views.push(modelView(m, paid, false));
+      if (free.length) views.push(modelView(m, free, true));
+    }
+    views.sort((a, b) => b.created - a.created || a.id.localeCompare(b.id));
+    viewsBySnapshot.set(snapshot, views);
+  }
+  return views;
+}
+
+const listPrice = (m: Model) => Number(m.pricing.prompt) + Number(m.pricing.completion);
+
+const SORTS: Partial<Record<ModelSort, (a: Model, b: Model) => number>> = {
+  "pricing-low-to-high": (a, b) => listPrice(a) - listPrice(b),
+  "pricing-high-to-low": (a, b) => listPrice(b) - listPrice(a),
+  "context-high-to-low": (a, b) => b.context_length - a.context_length,
+  "context-low-to-high": (a, b) => a.context_length - b.context_length,
+};
+
+const splitList = (v: string | undefined) =>
+  v
+    ?.split(",")
+    .map((s) => s.trim())
+    .filter(Boolean) ?? [];
+
+/** Applies `/models` filters and sort (stable: ties keep the default newest-first order). */
+export function filterModels(
+  views: readonly Model[],
+  q: Pick<ListModelsQuery, "output_modalities" | "supported_parameters"> & { sort?: ModelSort | undefined },
+): Model[] {
+  const outputs = splitList(q.output_modalities ?? "text");
+  const params = splitList(q.supported_parameters);
+  let out = views.filter(
+    (m) =>
+      (outputs.includes("all") || m.architecture.output_modalities.some((o) => outputs.includes(o))) &&
+      params.every((p) => m.supported_parameters.includes(p)),
+  );
+  const compare = q.sort ? SORTS[q.sort] : undefined;
+  if (compare) out = [...out].sort(compare);
+  return out;
+}
+
+async function catalog(c: Parameters<typeof requestScope>[0]): Promise<CatalogSnapshot> {
+  return getCatalog(requestScope(c)).catch((cause: unknown) => {
+    throw new GatewayError(503, "server", "Model catalog unavailable, try again shortly", { cause });
+  });
+}
+
+function endpointView(m: ModelRow, e: EndpointRow, provider: ProviderRow | undefined): Endpoint {
+  const providerName = provider?.name ?? e.providerSlug;
+  return {
+    name: `${providerName} | ${m.id}`,
+    model_id: m.id,
+    model_name: m.name,
+    provider_name: providerName,
+    tag: e.providerSlug,
+    context_length: e.contextLength,
+    max_completion_tokens: e.maxCompletionTokens,
+    max_prompt_tokens: e.maxPromptTokens,
+    pricing: pricing(e),
+    quantization: e.quantization,
+    status: e.status,
+    supported_parameters: e.supportedParameters,
+    supports_implicit_caching: e.supportsImplicitCaching,
+    uptime_last_5m: null,
+    uptime_last_30m: null,
+    uptime_last_1d: null,
+    latency_last_30m: null,
+    throughput_last_30m: null,
+  };
+}
+
+// --- routes -------------------------------------------------------------------------------------
+
+const tags = ["Models"];
+
+const listModelsRoute = createRoute({
+  method: "get",
+  path: "/models",
+  tags,
+  summary: "List models (public)",
+  security: [],
+  request: { query: listModelsQuerySchema },
+  responses: {
+    200: {
+      description: "A page of models",
+      content: { "application/json": { schema: modelListResponseSchema } },
+    },
+    ...errorResponses(400, 503),
+  },
+});
+
+const countModelsRoute = createRoute({
+  method: "get",
+  path: "/models/count",
+  tags,
+  summary: "Count models (public)",
+  security: [],
+  request: { query: countModelsQuerySchema },
+  responses: {
+    200: { description: "The count", content: { "application/json": { schema: modelCountResponseSchema } } },
+    ...errorResponses(400, 503),
+  },
+});
+
+const modelEndpointsRoute = createRoute({
+  method: "get",
+  path: "/models/{author}/{slug}/endpoints",
+  tags,
+  summary: "The providers serving a model, with their prices and limits (public)",
+  security: [],
+  request: { params: modelEndpointsParamsSchema },
+  responses: {
+    200: {
+      description: "The model and its endpoints",
+      content: { "application/json": { schema: modelEndpointsResponseSchema } },
+    },
+    ...errorResponses(404, 503),
+  },
+});
+
+export const modelsApi = new OpenAPIHono<AppEnv>()
+  .openapi(listModelsRoute, async (c) => {
+    const q = c.req.valid("query");
+    const matched = filterModels(modelViews(await catalog(c)), q);
+    const page = matched.slice(q.offset, q.offset + q.limit);
+    let next: string | null = null;
+    if (q.offset + q.limit < matched.length) {
+      const url = new URL(c.req.url);
+      url.searchParams.set("offset", String(q.offset + q.limit));
+      url.searchParams.set("limit", String(q.limit));
+      next = `${url.pathname}${url.search}`;
+    }
+    return c.json({ data: page, total_count: matched.length, links: { next } }, 200);
+  })
+  .openapi(countModelsRoute, async (c) => {
+    const count = filterModels(modelViews(await catalog(c)), c.req.valid("query")).length;
+    return c.json({ data: { count } }, 200);
+  })
+  .openapi(modelEndpointsRoute, async (c) => {
+    const { author, slug } = c.req.valid("param");
+    const snapshot = await catalog(c);
+    const id = `${author}/${slug}`;
+    const found = resolveModel(snapshot, id);
+    if (!found) throw new GatewayError(404, "not_found", `Model ${id} not found`, { extra: { model: id } });
+    const { model, endpoints, free } = found;
+    return c.json(
+      {
+        data: {
+          id: free ? `${model.id}${FREE_SUFFIX}` : model.id,
+          name: free ? `${model.name} (free)` : model.name,
+          created: unixSeconds(model.releasedAt),
+          description: model.description,
+          architecture: architecture(model),
+          endpoints: [...endpoints]
+            .sort((a, b) => priceOf(a) - priceOf(b) || a.providerSlug.localeCompare(b.providerSlug))
+            .map((e) => endpointView(model, e, snapshot.providers.get(e.providerSlug))),
+        },
+      },
+      200,
+    );
+  });

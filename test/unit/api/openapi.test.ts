@@ -1,0 +1,81 @@
+import { Validator } from "@seriousme/openapi-schema-validator";
+import { describe, expect, it } from "vitest";
+import { renderDocsPage, schemaName } from "../../../src/api/openapi";
+import { createApp } from "../../../src/app";
+
+async function fetchDocument() {
+  const res = await createApp().request("/api/v1/openapi.json");
+  expect(res.status).toBe(200);
+  // biome-ignore lint/suspicious/noExplicitAny: a JSON document inspected field by field below
+  return (await res.json()) as any;
+}
+
+describe("GET /api/v1/openapi.json", () => {
+  it("is a valid OpenAPI 3.1 document", async () => {
+    const doc = await fetchDocument();
+    const result = await new Validator().validate(doc);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(doc.openapi).toBe("3.1.0");
+    expect(doc.info.title).toBe("Switchyard");
+  });
+
+  it("lists the routes relative to the /api/v1 server, with a bearer scheme", async () => {
+    const doc = await fetchDocument();
+    expect(doc.servers).toEqual([{ url: "/api/v1", description: "This gateway" }]);
+    expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: "http", scheme: "bearer" });
+    for (const [path, methods] of [
+      ["/keys", ["get", "post"]],
+      ["/keys/{hash}", ["get", "patch", "delete"]],
+      ["/key", ["get"]],
+      ["/auth/key", ["get"]],
+      ["/credits", ["get"]],
+      ["/models", ["get"]],
+      ["/models/count", ["get"]],
+      ["/models/{author}/{slug}/endpoints", ["get"]],
+      ["/providers", ["get"]],
+    ] as const) {
+      for (const method of methods) expect(doc.paths[path]?.[method], `${method} ${path}`).toBeDefined();
+    }
+    expect(Object.keys(doc.paths).some((p) => p.startsWith("/api/v1"))).toBe(false);
+  });
+
+  it("declares request and response schemas by name, and which routes need a key", async () => {
+    const doc = await fetchDocument();
+    const create = doc.paths["/keys"].post;
+    expect(create.security).toEqual([{ bearerAuth: [] }]);
+    expect(schemaName(create.requestBody.content["application/json"].schema)).toBe("CreateKeyRequest");
+    expect(schemaName(create.responses["201"].content["application/json"].schema)).toBe("CreateKeyResponse");
+    expect(schemaName(create.responses["400"].content["application/json"].schema)).toBe("ErrorResponse");
+    expect(doc.paths["/models"].get.security).toEqual([]);
+    const params = doc.paths["/models"].get.parameters.map((p: { name: string }) => p.name);
+    expect(params).toEqual(
+      expect.arrayContaining(["output_modalities", "supported_parameters", "sort", "offset", "limit"]),
+    );
+  });
+});
+
+describe("GET /docs", () => {
+  it("renders every operation without scripts or remote assets", async () => {
+    const res = await createApp().request("/docs");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/text\/html/);
+    const html = await res.text();
+    for (const path of ["/api/v1/keys", "/api/v1/keys/{hash}", "/api/v1/models/{author}/{slug}/endpoints"]) {
+      expect(html).toContain(`<code>${path}</code>`);
+    }
+    expect(html).toContain("CreateKeyRequest");
+    expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3)/);
+  });
+
+  it("escapes what it renders", () => {
+    const html = renderDocsPage({
+      openapi: "3.1.0",
+      info: { title: "<x>", version: "1" },
+      paths: { "/a": { get: { summary: '<img src="y">', responses: {} } } },
+    });
+    expect(html).toContain("&lt;img src=&quot;y&quot;&gt;");
+    expect(html).not.toContain("<img");
+    expect(html).not.toContain("<x>");
+  });
+});
