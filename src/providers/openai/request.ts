@@ -100,9 +100,7 @@ export function buildBody(
 
   if (target.endpoint.supportedParameters.includes("reasoning")) {
     const effort = requestedEffort(req);
-    const vendorEffort = effort && quirks.reasoningEffort(effort);
-    if (vendorEffort) body.reasoning_effort = vendorEffort;
-    Object.assign(body, quirks.extraBody(req.reasoning));
+    if (effort) Object.assign(body, quirks.reasoning(effort, target.endpoint.providerModelId, req.reasoning));
   }
 
   if (opts.stream) {

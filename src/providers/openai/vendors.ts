@@ -9,8 +9,11 @@ export type Effort = NonNullable<Reasoning["effort"]>;
 type AssistantMessage = Extract<Message, { role: "assistant" }>;
 
 export interface VendorQuirks {
-  /** The vendor's `reasoning_effort` value for our effort; undefined leaves the field out. */
-  reasoningEffort(effort: Effort): string | undefined;
+  /**
+   * Body fields that ask this vendor for the requested reasoning effort, given the upstream model
+   * id (one vendor's models disagree: Groq's qwen3 vs gpt-oss); `{}` sends nothing.
+   */
+  reasoning(effort: Effort, modelId: string, req: Reasoning | undefined): Record<string, unknown>;
   /** Sends `max_tokens` as `max_completion_tokens` (OpenAI reasoning models reject the legacy name). */
   maxCompletionTokens: boolean;
   /** Keeps `developer` messages; other vendors receive them as `system`. */
@@ -19,8 +22,6 @@ export interface VendorQuirks {
   streamOptions: boolean;
   /** Fields carrying an assistant turn's earlier reasoning back to the vendor (none by default). */
   echoReasoning(message: AssistantMessage): Record<string, unknown>;
-  /** Last-moment additions to the body (vendor-only parameters). */
-  extraBody(reasoning: Reasoning | undefined): Record<string, unknown>;
 }
 
 /** OpenAI's effort vocabulary (gpt-5.x: none…xhigh); `max` is ours, OpenAI's top is `xhigh`. */
@@ -41,15 +42,16 @@ function threeLevelEffort(effort: Effort): string | undefined {
   }
 }
 
-const nothing = () => ({});
+/** `reasoning_effort: <value>`, or nothing when the vendor has no word for this effort. */
+const effortField = (value: string | undefined): Record<string, unknown> =>
+  value === undefined ? {} : { reasoning_effort: value };
 
 const DEFAULT_QUIRKS: VendorQuirks = {
-  reasoningEffort: threeLevelEffort,
+  reasoning: (effort) => effortField(threeLevelEffort(effort)),
   maxCompletionTokens: false,
   developerRole: false,
   streamOptions: true,
-  echoReasoning: nothing,
-  extraBody: nothing,
+  echoReasoning: () => ({}),
 };
 
 /** Reasoning text of an assistant turn, whichever field the client sent it back in. */
@@ -64,27 +66,53 @@ function reasoningText(message: AssistantMessage): string | undefined {
 
 const QUIRKS: Record<string, Partial<VendorQuirks>> = {
   /** @see https://platform.openai.com/docs/api-reference/chat/create#chat-create-reasoning_effort */
-  openai: { reasoningEffort: openaiEffort, maxCompletionTokens: true, developerRole: true },
-  azure: { reasoningEffort: openaiEffort, maxCompletionTokens: true, developerRole: true },
-  /** grok-3-mini takes only `low` | `high`. @see https://docs.x.ai/docs/guides/reasoning */
-  xai: {
-    reasoningEffort: (effort) =>
-      effort === "none" ? undefined : effort === "minimal" || effort === "low" ? "low" : "high",
+  openai: {
+    reasoning: (effort) => effortField(openaiEffort(effort)),
+    maxCompletionTokens: true,
+    developerRole: true,
+  },
+  azure: {
+    reasoning: (effort) => effortField(openaiEffort(effort)),
+    maxCompletionTokens: true,
+    developerRole: true,
   },
   /**
-   * gpt-oss on Groq: low | medium | high, and `include_reasoning: false` hides the reasoning.
+   * Only grok-3-mini takes `reasoning_effort` (low | high); grok-4 models reason always and reject it.
+   * @see https://docs.x.ai/docs/guides/reasoning
+   */
+  xai: {
+    reasoning: (effort, modelId) =>
+      !modelId.startsWith("grok-3-mini") || effort === "none"
+        ? {}
+        : { reasoning_effort: effort === "minimal" || effort === "low" ? "low" : "high" },
+  },
+  /**
+   * gpt-oss: low | medium | high, and `include_reasoning: false` hides the reasoning; qwen3 takes
+   * only `none` | `default`.
    * @see https://console.groq.com/docs/reasoning
    */
   groq: {
-    extraBody: (reasoning) => (reasoning?.exclude ? { include_reasoning: false } : {}),
+    reasoning: (effort, modelId, req) => {
+      const hide = req?.exclude ? { include_reasoning: false } : {};
+      if (modelId.includes("qwen3"))
+        return { reasoning_effort: effort === "none" ? "none" : "default", ...hide };
+      return { ...effortField(threeLevelEffort(effort)), ...hide };
+    },
   },
   /**
-   * deepseek-reasoner reasons by model choice, not by a parameter; in tool-call turns it needs the
-   * earlier `reasoning_content` sent back (API.md §c.12, OpenRouterTeam/ai-sdk-provider#487).
+   * DeepSeek: a thinking on/off switch plus `reasoning_effort` low | high | max; in tool-call turns it needs the earlier
+   * `reasoning_content` sent back (API.md §c.12, OpenRouterTeam/ai-sdk-provider#487).
    * @see https://api-docs.deepseek.com/guides/thinking_mode
    */
   deepseek: {
-    reasoningEffort: () => undefined,
+    reasoning: (effort) =>
+      effort === "none"
+        ? { thinking: { type: "disabled" } }
+        : {
+            thinking: { type: "enabled" },
+            reasoning_effort:
+              effort === "max" ? "max" : effort === "minimal" || effort === "low" ? "low" : "high",
+          },
     echoReasoning: (message) => {
       const text = reasoningText(message);
       return text === undefined ? {} : { reasoning_content: text };
@@ -95,7 +123,7 @@ const QUIRKS: Record<string, Partial<VendorQuirks>> = {
    * it reports usage on the finish chunk unasked (fixture mistral/stream-tool-call.chunks.jsonl).
    * @see https://docs.mistral.ai/capabilities/reasoning/
    */
-  mistral: { reasoningEffort: () => undefined, streamOptions: false },
+  mistral: { reasoning: () => ({}), streamOptions: false },
 };
 
 export function quirksFor(slug: string): VendorQuirks {
