@@ -1,0 +1,128 @@
+/** Error bodies beyond the recordings: other vendors' shapes, text and HTML pages, wait hints. */
+import { describe, expect, it } from "vitest";
+import { openaiAdapter } from "../../../../src/providers/openai";
+import { fixtureHttp } from "../../../conformance/fixtures";
+import { vendorTarget } from "./targets";
+
+const target = vendorTarget("openai");
+const map = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  openaiAdapter.toGatewayError(
+    status,
+    typeof body === "string" ? body : JSON.stringify(body),
+    new Headers(headers),
+    target,
+  );
+
+describe("openai toGatewayError", () => {
+  it.each([
+    [
+      "OpenAI context_length_exceeded",
+      400,
+      {
+        error: {
+          message:
+            "This model's maximum context length is 128000 tokens. However, your messages resulted in 130000 tokens.",
+          type: "invalid_request_error",
+          param: "messages",
+          code: "context_length_exceeded",
+        },
+      },
+      {
+        type: "context_length_exceeded",
+        retryable: false,
+        meta: { providerCode: "context_length_exceeded" },
+      },
+    ],
+    [
+      "context length told only in words (vLLM top-level shape)",
+      400,
+      {
+        object: "error",
+        message: "This model's maximum context length is 4096 tokens.",
+        type: "BadRequestError",
+        code: 400,
+      },
+      { type: "context_length_exceeded", retryable: false },
+    ],
+    [
+      "Mistral 422 with a detail object",
+      422,
+      {
+        object: "error",
+        message: { detail: [{ type: "extra_forbidden", loc: ["body", "foo"] }] },
+        type: "invalid_request_error",
+      },
+      { type: "unprocessable", retryable: false },
+    ],
+    [
+      "FastAPI detail",
+      400,
+      { detail: "Invalid model" },
+      { type: "invalid_request", message: "Invalid model" },
+    ],
+    [
+      "bare error string",
+      401,
+      { error: "Invalid API key" },
+      { type: "authentication", message: "Invalid API key" },
+    ],
+    [
+      "insufficient_quota",
+      429,
+      {
+        error: {
+          message: "You exceeded your current quota",
+          type: "insufficient_quota",
+          code: "insufficient_quota",
+        },
+      },
+      { type: "payment_required", retryable: true },
+    ],
+    [
+      "Azure content filter",
+      400,
+      { error: { message: "The response was filtered", code: "content_filter", status: 400 } },
+      { type: "content_policy_violation", retryable: false },
+    ],
+    [
+      "plain text 502",
+      502,
+      "Bad Gateway",
+      { type: "provider_unavailable", retryable: true, message: "Bad Gateway" },
+    ],
+    [
+      "HTML 503 page",
+      503,
+      "<html><head><title>503 Service Temporarily Unavailable</title></head><body>nginx</body></html>",
+      { type: "provider_overloaded", retryable: true, message: "503 Service Temporarily Unavailable" },
+    ],
+    [
+      "empty 500",
+      500,
+      "",
+      { type: "provider_unavailable", retryable: true, message: "Provider returned error (500)" },
+    ],
+  ])("%s", (_name, status, body, expected) => {
+    expect(map(status, body)).toMatchObject({ status, ...expected });
+  });
+
+  it("reads Retry-After from the header, or from OpenAI's 'try again in' wording", () => {
+    expect(map(429, { error: { message: "slow down" } }, { "retry-after": "7" }).meta.retryAfter).toBe(7);
+    expect(map(429, { error: { message: "Please try again in 1.5s." } }).meta.retryAfter).toBe(1.5);
+    expect(map(429, { error: { message: "Please retry after 8 seconds." } }).meta.retryAfter).toBe(8);
+  });
+
+  it("shows OpenRouter's upstream detail from metadata.raw", () => {
+    const rec = fixtureHttp("openrouter/error-429-upstream-rate-limited.http.json");
+    const err = openaiAdapter.toGatewayError(rec.status, rec.bodyText, rec.headers, target);
+    expect(err.message).toContain("temporarily rate-limited upstream");
+    expect(err.meta.provider).toBe("OpenAI");
+  });
+
+  it("never lets the key through into message or raw", () => {
+    const body = { error: { message: `Incorrect API key provided: ${target.apiKey}` } };
+    const err = map(401, body);
+    expect(err.message).not.toContain(target.apiKey);
+    expect(err.meta.raw).not.toContain(target.apiKey);
+  });
+});
