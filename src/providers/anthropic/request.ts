@@ -46,7 +46,8 @@ export function toToolChoice(
 
 function stopSequences(stop: ChatRequest["stop"]): string[] | undefined {
   if (stop === null || stop === undefined) return undefined;
-  const list = typeof stop === "string" ? [stop] : stop;
+  // Anthropic rejects stop sequences that are only whitespace.
+  const list = (typeof stop === "string" ? [stop] : stop).filter((s) => s.trim() !== "");
   return list.length > 0 ? list : undefined;
 }
 
@@ -87,7 +88,8 @@ export function toMessagesRequest(req: ChatRequest, target: Target, stream: bool
     // OpenAI's range is 0–2, Anthropic's 0–1: clamp rather than earn a 400.
     if (req.temperature != null) body.temperature = Math.min(req.temperature, 1);
     if (req.top_p != null) body.top_p = req.top_p;
-    if (req.top_k != null) body.top_k = req.top_k;
+    // top_k 0 means "off" in OpenAI-style APIs; Anthropic wants a positive value or nothing.
+    if (req.top_k != null && req.top_k > 0) body.top_k = req.top_k;
   }
   const stops = stopSequences(req.stop);
   if (stops) body.stop_sequences = stops;

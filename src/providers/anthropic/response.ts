@@ -2,7 +2,6 @@
  * A non-streaming Messages API body → one OpenAI choice.
  * @see https://docs.anthropic.com/en/api/messages#response-content
  */
-import type { z } from "zod";
 import { GatewayError } from "../../errors";
 import type { Choice } from "../../schema/chat-completion";
 import type { ReasoningDetail, ToolCall } from "../../schema/chat-request";
@@ -18,6 +17,7 @@ import {
   textBlockSchema,
   thinkingBlockSchema,
   toolUseBlockSchema,
+  type WireMessage,
 } from "./wire";
 
 function unreadable(ctx: CallContext, cause: unknown): GatewayError {
@@ -37,7 +37,7 @@ export function fromMessagesResponse(body: unknown, ctx: CallContext): ProviderC
   }
 }
 
-function translate(message: z.infer<typeof messageSchema>, ctx: CallContext): ProviderCompletion {
+function translate(message: WireMessage, ctx: CallContext): ProviderCompletion {
   const json = jsonModeTool(ctx.request);
   let text = "";
   let jsonText: string | undefined;

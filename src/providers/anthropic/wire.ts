@@ -55,6 +55,7 @@ export const messageSchema = z.looseObject({
   stop_sequence: z.string().nullish(),
   usage: usageSchema.nullish(),
 });
+export type WireMessage = z.infer<typeof messageSchema>;
 
 /** Anthropic's error object, both as an HTTP body and as an in-stream `event: error`. */
 export const errorBodySchema = z.looseObject({

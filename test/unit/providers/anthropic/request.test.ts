@@ -354,6 +354,12 @@ describe("sampling, limits and thinking", () => {
     });
   });
 
+  it("drops whitespace-only stop sequences and top_k 0", () => {
+    const body = build({ stop: ["\n", "END"], top_k: 0 });
+    expect(body.stop_sequences).toEqual(["END"]);
+    expect(body).not.toHaveProperty("top_k");
+  });
+
   it.each([
     ["max_tokens given", { max_tokens: 300 }, 64_000, 300],
     ["max_completion_tokens given", { max_completion_tokens: 500 }, 64_000, 500],
