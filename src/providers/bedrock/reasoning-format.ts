@@ -15,3 +15,14 @@ export function isClaude(providerModelId: string): boolean {
 export function reasoningFormat(providerModelId: string): string {
   return isClaude(providerModelId) ? ANTHROPIC_FORMAT : BEDROCK_FORMAT;
 }
+
+/**
+ * True when the client wants reasoning done but not shown (`reasoning.exclude`, legacy
+ * `include_reasoning: false`): the model still thinks (and bills), the output carries none of it.
+ */
+export function hidesReasoning(req: {
+  reasoning?: { exclude?: boolean | undefined } | undefined;
+  include_reasoning?: boolean | undefined;
+}): boolean {
+  return req.reasoning?.exclude === true || req.include_reasoning === false;
+}

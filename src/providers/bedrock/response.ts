@@ -10,7 +10,7 @@ import type { AssistantMessage } from "../../schema/chat-completion";
 import type { ReasoningDetail, ToolCall } from "../../schema/chat-request";
 import type { CallContext, ProviderCompletion } from "../types";
 import { mapFinishReason } from "./finish-reason";
-import { reasoningFormat } from "./reasoning-format";
+import { hidesReasoning, reasoningFormat } from "./reasoning-format";
 import { mapUsage } from "./usage";
 import { converseResponseWire } from "./wire";
 
@@ -25,6 +25,7 @@ export function fromProviderResponse(body: unknown, ctx: CallContext): ProviderC
   }
   const res = parsed.data;
   const format = reasoningFormat(ctx.target.endpoint.providerModelId);
+  const hideReasoning = hidesReasoning(ctx.request);
   let text = "";
   let reasoning = "";
   const toolCalls: ToolCall[] = [];
@@ -39,7 +40,7 @@ export function fromProviderResponse(body: unknown, ctx: CallContext): ProviderC
         function: { name: block.toolUse.name, arguments: JSON.stringify(block.toolUse.input ?? {}) },
       });
     }
-    const rc = block.reasoningContent;
+    const rc = hideReasoning ? undefined : block.reasoningContent;
     if (rc?.reasoningText) {
       const t = rc.reasoningText.text ?? "";
       reasoning += t;

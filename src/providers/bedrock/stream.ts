@@ -12,7 +12,7 @@ import type { Delta, FinishReason } from "../../schema/chat-completion";
 import type { CallContext, ProviderChunk, RawEvent } from "../types";
 import { streamExceptionError } from "./errors";
 import { mapFinishReason } from "./finish-reason";
-import { reasoningFormat } from "./reasoning-format";
+import { hidesReasoning, reasoningFormat } from "./reasoning-format";
 import { mapUsage } from "./usage";
 import {
   contentBlockDeltaWire,
@@ -39,6 +39,7 @@ function choiceChunk(delta: Delta, finish?: { reason: FinishReason; native: stri
 export function createStreamTransformer(ctx: CallContext): TransformStream<RawEvent, ProviderChunk> {
   const { target } = ctx;
   const format = reasoningFormat(target.endpoint.providerModelId);
+  const hideReasoning = hidesReasoning(ctx.request);
   const upstreamError = (message: string, cause?: unknown) =>
     new GatewayError(502, "provider_unavailable", message, {
       provider: target.provider.name,
@@ -124,7 +125,7 @@ export function createStreamTransformer(ctx: CallContext): TransformStream<RawEv
               }),
             );
           }
-          const rc = delta.reasoningContent;
+          const rc = hideReasoning ? undefined : delta.reasoningContent;
           if (rc?.text) {
             controller.enqueue(
               choiceChunk({

@@ -46,6 +46,19 @@ describe("bedrock stream transformer", () => {
     });
   });
 
+  it("hides reasoning when the client asked for reasoning.exclude", async () => {
+    const hidden = { target: fx.target, request: { ...request, reasoning: { exclude: true } } };
+    const { chunks, error } = await runStream(
+      bedrockAdapter,
+      fixtureBytes("bedrock/converse-stream-thinking.eventstream"),
+      hidden,
+    );
+    expect(error).toBeUndefined();
+    const choices = chunks.flatMap((c) => c.choices);
+    expect(choices.some((c) => c.delta.reasoning || c.delta.reasoning_details)).toBe(false);
+    expect(choices.map((c) => c.delta.content ?? "").join("").length).toBeGreaterThan(0);
+  });
+
   it("tags reasoning from non-Claude models bedrock-converse-v1", async () => {
     const target = bedrockTarget({}, "us.deepseek.r1-v1:0");
     const { chunks } = await runStream(
