@@ -93,18 +93,43 @@ function typeFrom(detail: ErrorDetail, status: number): GatewayErrorType | undef
   return undefined;
 }
 
+/** `6m0s`, `1.5s`, `12ms` (OpenAI's x-ratelimit-reset-* durations) → seconds. */
+function durationSeconds(value: string | null): number | undefined {
+  if (value === null) return undefined;
+  const units: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 0.001 };
+  let total = 0;
+  let matched = false;
+  for (const [, n, unit] of value.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)) {
+    total += Number(n) * (units[unit ?? "s"] ?? 1);
+    matched = true;
+  }
+  return matched ? total : undefined;
+}
+
 /**
- * OpenAI puts its wait hint only in the message ("Please try again in 6ms", fixture
- * openai/error-429-rate-limit-tokens.json); Azure says "retry after 8 seconds". Used when no
- * Retry-After header came.
+ * When no Retry-After header came, OpenAI's wait hint is in other places: the message ("Please try
+ * again in 6ms", fixture openai/error-429-rate-limit-tokens.json; Azure: "retry after 8 seconds"),
+ * or the x-ratelimit-reset-{requests,tokens} durations (fixture openai/success-ratelimit.headers.json),
+ * of which the exhausted budget's counts.
  */
-function withRetryHint(headers: Headers, message: string | undefined): Headers {
-  if (!message || headers.has("retry-after") || headers.has("retry-after-ms")) return headers;
-  const m = /(?:try again in|retry after)\s+(\d+(?:\.\d+)?)\s*(ms|s\b|sec|seconds?)/i.exec(message);
-  if (!m?.[1]) return headers;
-  const ms = Number(m[1]) * (m[2] === "ms" ? 1 : 1000);
+function withRetryHint(status: number, headers: Headers, message: string | undefined): Headers {
+  if (status !== 429 || headers.has("retry-after") || headers.has("retry-after-ms")) return headers;
+  let seconds: number | undefined;
+  const m =
+    message && /(?:try again in|retry after)\s+(\d+(?:\.\d+)?)\s*(ms|s\b|sec|seconds?)/i.exec(message);
+  if (m?.[1]) seconds = Number(m[1]) / (m[2] === "ms" ? 1000 : 1);
+  if (seconds === undefined) {
+    const budgets = ["requests", "tokens"].map((b) => ({
+      exhausted: headers.get(`x-ratelimit-remaining-${b}`) === "0",
+      reset: durationSeconds(headers.get(`x-ratelimit-reset-${b}`)),
+    }));
+    const relevant = budgets.some((b) => b.exhausted) ? budgets.filter((b) => b.exhausted) : budgets;
+    const resets = relevant.flatMap((b) => (b.reset === undefined ? [] : [b.reset]));
+    if (resets.length > 0) seconds = Math.max(...resets);
+  }
+  if (seconds === undefined) return headers;
   const out = new Headers(headers);
-  out.set("retry-after-ms", String(ms));
+  out.set("retry-after-ms", String(Math.round(seconds * 1000)));
   return out;
 }
 
@@ -121,7 +146,7 @@ export function toGatewayError(
     target,
     message: detail.message,
     bodyText,
-    headers: withRetryHint(headers, detail.message),
+    headers: withRetryHint(status, headers, detail.message),
     type: typeFrom(detail, status),
     providerCode: detail.code ?? detail.type,
   });

@@ -126,3 +126,24 @@ describe("openai toGatewayError", () => {
     expect(err.meta.raw).not.toContain(target.apiKey);
   });
 });
+
+describe("openai 429 wait hints without Retry-After", () => {
+  const ratelimit = fixtureHttp("openai/success-ratelimit.headers.json").headers;
+
+  it("falls back to the x-ratelimit-reset-* durations (fixture openai/success-ratelimit.headers.json)", () => {
+    // The recording is of a success; the same headers on a 429 say when budgets refill (12ms, 9ms).
+    expect(openaiAdapter.toGatewayError(429, "", ratelimit, target).meta.retryAfter).toBe(0.012);
+  });
+
+  it("prefers the budget that ran out", () => {
+    const headers = new Headers(ratelimit);
+    headers.set("x-ratelimit-remaining-tokens", "0");
+    headers.set("x-ratelimit-reset-tokens", "6m0s");
+    headers.set("x-ratelimit-reset-requests", "1s");
+    expect(openaiAdapter.toGatewayError(429, "", headers, target).meta.retryAfter).toBe(360);
+  });
+
+  it("ignores reset durations on errors other than 429", () => {
+    expect(openaiAdapter.toGatewayError(500, "", ratelimit, target).meta.retryAfter).toBeUndefined();
+  });
+});
