@@ -4,7 +4,9 @@
  * schemas that validate.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { chatApi } from "./api/chat-completions";
 import { notFound, onError, validationHook } from "./api/error-response";
+import { generationApi } from "./api/generation";
 import { keyApi } from "./api/key";
 import { keysApi } from "./api/keys";
 import { modelsApi } from "./api/models";
@@ -15,6 +17,8 @@ import type { AppEnv } from "./env";
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.get("/health", (c) => c.json({ ok: true }));
+  app.route("/api/v1", chatApi);
+  app.route("/api/v1", generationApi);
   app.route("/api/v1", keysApi);
   app.route("/api/v1", keyApi);
   app.route("/api/v1", modelsApi);

@@ -1,7 +1,23 @@
+/** Worker entry: HTTP through the Hono app; usage batches from the optional queue. */
 import { createApp } from "./app";
+import { createDb } from "./db/client";
+import type { Bindings } from "./env";
+import { fromMessage, type GenerationMessage, settleGenerations } from "./usage/record";
 
 const app = createApp();
 
 export default {
   fetch: app.fetch,
-} satisfies ExportedHandler<import("./env").Bindings>;
+
+  /**
+   * Usage records from USAGE_QUEUE: one multi-row, idempotent transaction per batch (keyed by
+   * generation id), so a burst of requests costs one connection, and a redelivery changes nothing.
+   */
+  async queue(batch, env) {
+    await settleGenerations(
+      createDb(env.HYPERDRIVE.connectionString),
+      batch.messages.map((m) => fromMessage(m.body)),
+    );
+    batch.ackAll();
+  },
+} satisfies ExportedHandler<Bindings, GenerationMessage>;

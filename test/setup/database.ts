@@ -26,15 +26,28 @@ export default async function setup(project: TestProject) {
   return () => withAdmin(url, (sql, name) => sql.unsafe(`drop database if exists "${name}"`).catch(() => {}));
 }
 
-/** Drops test databases of earlier runs that nobody is connected to any more. */
+/** Drops test databases of earlier runs whose vitest process is gone (the pid is in the name). */
 async function dropLeftovers(url: string): Promise<void> {
   await withAdmin(url, async (sql) => {
     const rows = await sql<{ datname: string }[]>`
       select datname from pg_database d
       where datname like 'switchyard_test_%'
         and not exists (select 1 from pg_stat_activity a where a.datname = d.datname)`;
-    for (const { datname } of rows) await sql.unsafe(`drop database if exists "${datname}"`).catch(() => {});
+    for (const { datname } of rows) {
+      const pid = Number(/^switchyard_test_(\d+)_/.exec(datname)?.[1]);
+      if (Number.isInteger(pid) && isAlive(pid)) continue;
+      await sql.unsafe(`drop database if exists "${datname}"`).catch(() => {});
+    }
   });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function withAdmin<T>(url: string, fn: (sql: postgres.Sql, name: string) => Promise<T>): Promise<T> {

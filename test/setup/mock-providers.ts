@@ -1,4 +1,15 @@
-/** Global setup: mock provider servers on loopback (filled in by the chat-completions work). */
-export default async function setup() {
-  return async () => {};
+/** Global setup: the mock providers on a loopback port, for workerd and Node tests alike. */
+import type { TestProject } from "vitest/node";
+import { startMockProviders } from "../mocks/server";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    mockProvidersUrl: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const mock = await startMockProviders();
+  project.provide("mockProvidersUrl", mock.url);
+  return () => new Promise<void>((resolve) => mock.server.close(() => resolve()));
 }

@@ -1,0 +1,376 @@
+/**
+ * One chat request's state between routing and recording: readying each attempt (parameters,
+ * middle-out, spend, secrets), stamping the answer, pricing its usage and recording it.
+ */
+import type { RequestScope } from "../cache/routing-data";
+import type { CatalogSnapshot } from "../catalog/snapshot";
+import type { KeyRecord } from "../db/queries/keys";
+import type { CompressionReport, GenerationAttempt } from "../db/schema";
+import type { Bindings } from "../env";
+import { GatewayError } from "../errors";
+import type { ProviderCompletion, Target } from "../providers/types";
+import type { Prepared, Served, ServedStream } from "../routing/execute";
+import { dropUnsupportedParameters } from "../routing/parameters";
+import { type Attempt, type Plan, parseModelId, requestedModels } from "../routing/plan";
+import type { Stamp, StreamOutcome } from "../routing/respond";
+import type { Usage } from "../schema/chat-completion";
+import type { ChatRequest } from "../schema/chat-request";
+import { compressionRequested, fitToContext } from "../transforms";
+import { endpointPrices, isFree, priceUsage } from "../usage/cost";
+import { formatDecimal, toNumber } from "../usage/decimal";
+import { freeTierLimiter } from "../usage/free-tier";
+import type { GenerationRow } from "../usage/record";
+import { recordGeneration } from "../usage/sink";
+import { applySpend, checkSpend } from "../usage/spend";
+
+export type Attempts = readonly Attempt[];
+
+export interface ChatRunInit {
+  request: ChatRequest;
+  key: KeyRecord;
+  env: Bindings;
+  scope: RequestScope;
+  promptTokens: number;
+  id: string;
+  startedAt: number;
+  headers: Headers;
+}
+
+/** Rough characters per token, for estimating output when a provider reports no usage. */
+const CHARS_PER_TOKEN = 4;
+
+export class ChatRun {
+  readonly id: string;
+  private readonly compression = new Map<Attempt, CompressionReport>();
+
+  constructor(private readonly init: ChatRunInit) {
+    this.id = init.id;
+  }
+
+  /** Readies one attempt, or explains why it cannot be tried (without calling the provider). */
+  readonly prepare = (attempt: Attempt): Prepared | GatewayError => {
+    const { request, key, env } = this.init;
+    const { endpoint, provider } = attempt;
+    let req = dropUnsupportedParameters(request, endpoint.supportedParameters);
+    let promptTokens = this.init.promptTokens;
+    const maxTokens = maxTokensOf(req);
+
+    if (compressionRequested(request, endpoint.contextLength)) {
+      const fit = fitToContext(req, {
+        contextLength: endpoint.contextLength,
+        maxCompletionTokens: endpoint.maxCompletionTokens,
+        maxMessages: endpoint.maxMessages,
+      });
+      req = fit.request;
+      promptTokens = fit.promptTokens;
+      if (fit.report) this.compression.set(attempt, fit.report);
+    } else if (promptTokens + (maxTokens ?? 0) > endpoint.contextLength) {
+      return contextLengthError(attempt, promptTokens, maxTokens);
+    }
+
+    const prices = endpointPrices(endpoint);
+    const free = isFree(prices);
+    if (free && !freeTierLimiter.allow(key.hash, Date.now())) {
+      return new GatewayError(
+        429,
+        "rate_limit_exceeded",
+        "Free model rate limit reached (20 requests per minute)",
+        {
+          retryAfter: 60,
+          retryable: false,
+        },
+      );
+    }
+    const spend = checkSpend(key, prices, free, promptTokens, maxTokens, endpoint.maxCompletionTokens);
+    if (spend instanceof GatewayError) return spend;
+    if (spend.clampMaxTokens !== undefined) req = { ...req, max_tokens: spend.clampMaxTokens };
+
+    const apiKey = provider.apiKeyEnv ? secretOf(env, provider.apiKeyEnv) : undefined;
+    if (provider.apiKeyEnv && !apiKey) {
+      return new GatewayError(
+        503,
+        "provider_unavailable",
+        `${provider.name} is not configured on this gateway`,
+        {
+          provider: provider.name,
+          retryable: true,
+        },
+      );
+    }
+    const target: Target = {
+      provider: {
+        slug: provider.slug,
+        name: provider.name,
+        adapter: provider.adapter as Target["provider"]["adapter"],
+        baseUrl: provider.baseUrl,
+        config: provider.config,
+      },
+      endpoint: {
+        model: attempt.modelId,
+        providerModelId: endpoint.providerModelId,
+        contextLength: endpoint.contextLength,
+        maxCompletionTokens: endpoint.maxCompletionTokens,
+        supportedParameters: endpoint.supportedParameters,
+      },
+      apiKey,
+      secret: (name) => secretOf(env, name),
+    };
+    return { request: req, target };
+  };
+
+  stamp(attempt: Attempt): Stamp {
+    return {
+      id: this.id,
+      created: Math.floor(this.init.startedAt / 1000),
+      model: attempt.modelId,
+      provider: attempt.provider.name,
+    };
+  }
+
+  responseHeaders(served: Served, serverTiming: string): Record<string, string> {
+    const headers: Record<string, string> = {
+      "x-generation-id": this.id,
+      "server-timing": serverTiming,
+      "x-switchyard-model": served.attempt.modelId,
+      "x-switchyard-provider": served.attempt.provider.slug,
+    };
+    const report = this.compression.get(served.attempt);
+    if (report) {
+      headers["x-switchyard-compression"] =
+        `middle-out; messages=${report.messagesIn}->${report.messagesOut}; tokens=${report.tokensIn}->${report.tokensOut}; truncated=${report.truncatedMessages}`;
+    }
+    return headers;
+  }
+
+  /** Prices and records a non-streamed answer; returns the usage the client sees. */
+  settle(served: Served, completion: ProviderCompletion): Usage {
+    const choice = completion.choices[0];
+    const generatedChars = completion.choices.reduce(
+      (n, c) =>
+        n +
+        (c.message.content?.length ?? 0) +
+        (c.message.reasoning?.length ?? 0) +
+        (c.message.tool_calls?.reduce(
+          (m, t) => m + t.function.arguments.length + t.function.name.length,
+          0,
+        ) ?? 0),
+      0,
+    );
+    return this.finish(
+      served,
+      {
+        usage: completion.usage,
+        rawUsage: completion.rawUsage,
+        finishReason: choice?.finish_reason ?? null,
+        nativeFinishReason: choice?.native_finish_reason ?? null,
+        generatedChars,
+        upstreamId: completion.upstreamId,
+        error: undefined,
+        cancelled: false,
+        firstContentAt: undefined,
+      },
+      false,
+    );
+  }
+
+  settleStream(outcome: StreamOutcome, served: ServedStream | undefined): Usage {
+    if (!served) {
+      this.recordFailure(outcome.error, []);
+      return emptyUsage();
+    }
+    return this.finish(served, outcome, true);
+  }
+
+  private finish(served: Served, outcome: StreamOutcome, streamed: boolean): Usage {
+    const { attempt } = served;
+    const estimated = outcome.usage === undefined;
+    const usage: Usage = outcome.usage ?? {
+      prompt_tokens: this.init.promptTokens,
+      completion_tokens: Math.ceil(outcome.generatedChars / CHARS_PER_TOKEN),
+      total_tokens: this.init.promptTokens + Math.ceil(outcome.generatedChars / CHARS_PER_TOKEN),
+    };
+    const prices = endpointPrices(attempt.endpoint);
+    // Zero-completion insurance (API.md b12): nothing is charged for an error or an empty answer.
+    const charged = !outcome.error && usage.completion_tokens > 0;
+    const cost = charged ? priceUsage(usage, prices) : { total: 0n, prompt: 0n, completion: 0n };
+    if (charged) applySpend(this.init.key, cost.total);
+
+    const now = Date.now();
+    const row = this.baseRow(now);
+    Object.assign(row, {
+      model: attempt.modelId,
+      providerSlug: attempt.provider.slug,
+      providerName: attempt.provider.name,
+      upstreamId: outcome.upstreamId ?? null,
+      streamed,
+      cancelled: outcome.cancelled,
+      status: outcome.error ? outcome.error.status : 200,
+      finishReason: outcome.error ? "error" : outcome.finishReason,
+      nativeFinishReason: outcome.nativeFinishReason,
+      tokensPrompt: usage.prompt_tokens,
+      tokensCompletion: usage.completion_tokens,
+      tokensReasoning: usage.completion_tokens_details?.reasoning_tokens ?? 0,
+      tokensCached: usage.prompt_tokens_details?.cached_tokens ?? 0,
+      tokensCacheWrite: usage.prompt_tokens_details?.cache_write_tokens ?? 0,
+      usageEstimated: estimated,
+      totalCost: formatDecimal(cost.total),
+      latencyMs: now - this.init.startedAt,
+      generationTimeMs: now - served.sentAt,
+      timeToFirstTokenMs: (outcome.firstContentAt ?? served.firstByteAt) - this.init.startedAt,
+      attempts: served.log,
+      compression: this.compression.get(attempt) ?? null,
+      rawUsage: outcome.rawUsage ?? null,
+      error: outcome.error
+        ? { code: outcome.error.status, message: outcome.error.message, type: outcome.error.type }
+        : null,
+    } satisfies Partial<GenerationRow>);
+    recordGeneration(this.init.scope, row);
+
+    return {
+      prompt_tokens: usage.prompt_tokens,
+      completion_tokens: usage.completion_tokens,
+      total_tokens: usage.total_tokens,
+      prompt_tokens_details: {
+        cached_tokens: usage.prompt_tokens_details?.cached_tokens ?? 0,
+        cache_write_tokens: usage.prompt_tokens_details?.cache_write_tokens ?? 0,
+        audio_tokens: usage.prompt_tokens_details?.audio_tokens ?? 0,
+      },
+      completion_tokens_details: {
+        reasoning_tokens: usage.completion_tokens_details?.reasoning_tokens ?? 0,
+        audio_tokens: usage.completion_tokens_details?.audio_tokens ?? 0,
+        image_tokens: usage.completion_tokens_details?.image_tokens ?? 0,
+      },
+      cost: toNumber(cost.total),
+      is_byok: false,
+      cost_details: {
+        upstream_inference_cost: null,
+        upstream_inference_prompt_cost: toNumber(cost.prompt),
+        upstream_inference_completions_cost: toNumber(cost.completion),
+      },
+      ...(estimated ? { estimated: true } : {}),
+    };
+  }
+
+  /** Records a request that no provider served (for analytics and `GET /generation`); charges nothing. */
+  recordFailure(error: unknown, _attempts: Attempts): void {
+    const err = error instanceof GatewayError ? error : undefined;
+    const now = Date.now();
+    const previous = err?.meta.extra?.previous_errors;
+    const row = this.baseRow(now);
+    Object.assign(row, {
+      status: err?.status ?? 500,
+      finishReason: "error",
+      latencyMs: now - this.init.startedAt,
+      attempts: Array.isArray(previous) ? (previous as GenerationAttempt[]) : [],
+      error: err
+        ? { code: err.status, message: err.message, type: err.type }
+        : { code: 500, message: "error", type: "server" },
+    } satisfies Partial<GenerationRow>);
+    recordGeneration(this.init.scope, row);
+  }
+
+  /**
+   * What a client gets when filters left no endpoint: a prompt too long for every window is a 400
+   * `context_length_exceeded` naming the model, its context and the request's size; anything
+   * else a 404 with OpenRouter's `availability` detail (API.md b9).
+   */
+  noEndpointsError(plan: Plan, catalog: CatalogSnapshot): GatewayError {
+    const reasons = Object.keys(plan.excluded);
+    const models = requestedModels(this.init.request);
+    if (reasons.length === 1 && reasons[0] === "context_length") {
+      const widest = largestWindow(plan.excluded.context_length ?? [], catalog);
+      if (widest) return contextLengthError(widest, this.init.promptTokens, maxTokensOf(this.init.request));
+    }
+    return new GatewayError(
+      404,
+      "not_found",
+      `No endpoints found that can serve ${models.join(", ")} with the requested routing preferences${reasons.length ? ` (excluded by ${reasons.join(", ")})` : ""}`,
+      {
+        extra: {
+          availability: {
+            code: reasons.length ? "constraint_filtered" : "no_endpoints",
+            retryable: false,
+            requested_models: models,
+            excluded_by: reasons,
+          },
+        },
+      },
+    );
+  }
+
+  private baseRow(now: number): GenerationRow {
+    const h = this.init.headers;
+    return {
+      id: this.id,
+      createdAt: new Date(this.init.startedAt),
+      accountId: this.init.key.accountId,
+      keyHash: this.init.key.hash,
+      requestedModel: this.init.request.model ?? this.init.request.models?.[0] ?? "",
+      streamed: this.init.request.stream === true,
+      status: 0,
+      latencyMs: now - this.init.startedAt,
+      httpReferer: h.get("http-referer")?.slice(0, 512) ?? null,
+      appTitle: (h.get("x-openrouter-title") ?? h.get("x-title"))?.slice(0, 256) ?? null,
+      userAgent: h.get("user-agent")?.slice(0, 512) ?? null,
+      externalUser: this.init.request.user ?? null,
+      sessionId: this.init.request.session_id ?? h.get("x-session-id")?.slice(0, 256) ?? null,
+    };
+  }
+}
+
+function maxTokensOf(req: ChatRequest): number | undefined {
+  return req.max_tokens ?? req.max_completion_tokens ?? undefined;
+}
+
+/** The widest-window endpoint among `model@provider` exclusions, as an attempt for the error message. */
+function largestWindow(entries: readonly string[], catalog: CatalogSnapshot): Attempt | undefined {
+  let best: Attempt | undefined;
+  for (const entry of entries) {
+    const at = entry.lastIndexOf("@");
+    const modelId = entry.slice(0, at);
+    const model = catalog.models.get(parseModelId(modelId).base);
+    const endpoint =
+      model && catalog.endpointsByModel.get(model.id)?.find((e) => e.providerSlug === entry.slice(at + 1));
+    const provider = endpoint && catalog.providers.get(endpoint.providerSlug);
+    if (!model || !endpoint || !provider) continue;
+    if (!best || endpoint.contextLength > best.endpoint.contextLength)
+      best = { modelId, model, endpoint, provider };
+  }
+  return best;
+}
+
+function emptyUsage(): Usage {
+  return {
+    prompt_tokens: 0,
+    completion_tokens: 0,
+    total_tokens: 0,
+    cost: 0,
+    is_byok: false,
+  };
+}
+
+function secretOf(env: Bindings, name: string): string | undefined {
+  const value = env[name];
+  return typeof value === "string" && value.length > 0 ? value : undefined;
+}
+
+function contextLengthError(
+  attempt: Attempt,
+  promptTokens: number,
+  maxTokens: number | undefined,
+): GatewayError {
+  const context = attempt.endpoint.contextLength;
+  return new GatewayError(
+    400,
+    "context_length_exceeded",
+    `This endpoint's maximum context length is ${context} tokens. However, you requested about ${promptTokens + (maxTokens ?? 0)} tokens (${promptTokens} of text input${maxTokens ? `, ${maxTokens} in the output` : ""}). Please reduce the length of either one, or use the "middle-out" transform to compress your prompt automatically.`,
+    {
+      extra: {
+        model: attempt.modelId,
+        provider_name: attempt.provider.name,
+        context_length: context,
+        requested_tokens: promptTokens + (maxTokens ?? 0),
+      },
+    },
+  );
+}

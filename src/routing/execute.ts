@@ -1,0 +1,319 @@
+/**
+ * Execution: a flat loop over the plan's attempts (no recursion). Falls back on 408, 409, 429,
+ * 5xx, network errors and a missing first byte within the per-attempt timeout; returns other
+ * 4xx to the client — except context-length errors, which skip to the next model. Retry-After
+ * is honoured before the next try of the same provider. All I/O is injected.
+ */
+
+import type { GenerationAttempt } from "../db/schema";
+import { GatewayError } from "../errors";
+import type {
+  AdapterName,
+  ProviderAdapter,
+  ProviderChunk,
+  ProviderCompletion,
+  Target,
+} from "../providers/types";
+import type { ChatRequest } from "../schema/chat-request";
+import { decodeSse } from "../sse/decode";
+import type { Attempt } from "./plan";
+
+/** Longest Retry-After we wait out before re-trying a provider; longer ones skip it. */
+const MAX_RETRY_AFTER_WAIT_MS = 10_000;
+/** Error bodies are read up to this many bytes. */
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
+
+export interface Prepared {
+  request: ChatRequest;
+  target: Target;
+}
+
+export interface ExecuteDeps {
+  fetch: typeof fetch;
+  adapterFor(name: AdapterName): ProviderAdapter;
+  /**
+   * Readies one attempt: drops unsupported parameters, fits the prompt (middle-out), checks
+   * spend, resolves secrets. A GatewayError skips the attempt without calling the provider.
+   */
+  prepare(attempt: Attempt): Prepared | GatewayError;
+  firstByteTimeoutMs: number;
+  /** Aborted when the client goes away. */
+  signal?: AbortSignal | undefined;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}
+
+export interface Served {
+  attempt: Attempt;
+  prepared: Prepared;
+  /** Every attempt made, the served one last. */
+  log: GenerationAttempt[];
+  /** When the served attempt's request was sent, and when its first byte/content arrived. */
+  sentAt: number;
+  firstByteAt: number;
+}
+
+export interface ServedCompletion extends Served {
+  completion: ProviderCompletion;
+}
+
+export interface ServedStream extends Served {
+  /** Chunks read while making sure the stream really started (up to the first content). */
+  head: ProviderChunk[];
+  rest: ReadableStreamDefaultReader<ProviderChunk>;
+  /** Stops the upstream request (client disconnected). */
+  abort(): void;
+}
+
+type Outcome<T> = { ok: true; value: T } | { ok: false; error: GatewayError };
+
+class ClientGone extends Error {}
+
+/** Reads at most `limit` bytes of an error body as text. */
+async function readBounded(res: Response, limit: number): Promise<string> {
+  if (!res.body) return "";
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  let bytes = 0;
+  while (bytes < limit) {
+    const { done, value } = await reader.read();
+    if (done) return text + decoder.decode();
+    bytes += value.byteLength;
+    text += decoder.decode(value, { stream: true });
+  }
+  await reader.cancel().catch(() => {});
+  return text;
+}
+
+function hasContent(chunk: ProviderChunk): boolean {
+  return chunk.choices.some(
+    (c) =>
+      c.finish_reason !== null ||
+      !!c.delta.content ||
+      !!c.delta.reasoning ||
+      !!c.delta.refusal ||
+      (c.delta.tool_calls?.length ?? 0) > 0 ||
+      (c.delta.reasoning_details?.length ?? 0) > 0,
+  );
+}
+
+function asGatewayError(error: unknown, target: Target, what: string): GatewayError {
+  if (error instanceof GatewayError) return error;
+  return new GatewayError(502, "provider_unavailable", `${what} from ${target.provider.name} failed`, {
+    provider: target.provider.name,
+    retryable: true,
+    cause: error,
+  });
+}
+
+/** The shared loop; `run` performs one attempt and may throw or return an error outcome. */
+async function loop<T>(
+  attempts: readonly Attempt[],
+  deps: ExecuteDeps,
+  run: (
+    attempt: Attempt,
+    prepared: Prepared,
+    adapter: ProviderAdapter,
+    signal: AbortSignal,
+  ) => Promise<Outcome<T>>,
+): Promise<T & Served> {
+  const now = deps.now ?? Date.now;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const log: GenerationAttempt[] = [];
+  const failures: GatewayError[] = [];
+  const skipModels = new Set<string>();
+  const retryAt = new Map<string, number>();
+  let skipped: GatewayError | undefined;
+
+  for (const attempt of attempts) {
+    if (deps.signal?.aborted) throw new ClientGone();
+    if (skipModels.has(attempt.modelId)) continue;
+    const prepared = deps.prepare(attempt);
+    if (prepared instanceof GatewayError) {
+      skipped ??= prepared;
+      if (prepared.type === "context_length_exceeded") skipped = prepared;
+      continue;
+    }
+    const wait = (retryAt.get(attempt.provider.slug) ?? 0) - now();
+    if (wait > MAX_RETRY_AFTER_WAIT_MS) continue;
+    if (wait > 0) await sleep(wait);
+
+    const adapter = deps.adapterFor(prepared.target.provider.adapter);
+    const controller = new AbortController();
+    const onClientAbort = () => controller.abort();
+    deps.signal?.addEventListener("abort", onClientAbort);
+    const started = now();
+    let outcome: Outcome<T>;
+    try {
+      outcome = await run(attempt, prepared, adapter, controller.signal);
+    } catch (error) {
+      controller.abort();
+      if (deps.signal?.aborted) throw new ClientGone();
+      outcome = { ok: false, error: asGatewayError(error, prepared.target, "The request") };
+    } finally {
+      deps.signal?.removeEventListener("abort", onClientAbort);
+    }
+    const entry: GenerationAttempt = {
+      provider: attempt.provider.slug,
+      model: attempt.modelId,
+      status: outcome.ok ? 200 : outcome.error.status,
+      latencyMs: now() - started,
+    };
+    if (outcome.ok) {
+      log.push(entry);
+      return { ...outcome.value, attempt, prepared, log, sentAt: started, firstByteAt: now() };
+    }
+    const error = outcome.error;
+    log.push({ ...entry, errorType: error.type, message: error.message });
+    failures.push(error);
+    if (error.meta.retryAfter !== undefined)
+      retryAt.set(attempt.provider.slug, now() + error.meta.retryAfter * 1000);
+    if (error.type === "context_length_exceeded") {
+      skipModels.add(attempt.modelId);
+      continue;
+    }
+    if (!error.retryable) throw withPreviousErrors(error, log.slice(0, -1));
+  }
+
+  const last = failures.at(-1);
+  if (last) throw withPreviousErrors(last, log.slice(0, -1));
+  throw skipped ?? new GatewayError(503, "provider_unavailable", "No provider could serve the request");
+}
+
+/** The final error, carrying every earlier attempt as `metadata.previous_errors` (API.md b9). */
+function withPreviousErrors(error: GatewayError, earlier: GenerationAttempt[]): GatewayError {
+  if (earlier.length === 0) return error;
+  const previous = earlier.map((a) => ({
+    provider: a.provider,
+    model: a.model,
+    code: a.status,
+    error_type: a.errorType,
+    message: a.message,
+  }));
+  return new GatewayError(error.status, error.type, error.message, {
+    ...error.meta,
+    extra: { ...error.meta.extra, previous_errors: previous },
+  });
+}
+
+function withTimer<T>(promise: Promise<T>, ms: number, onTimeout: () => void): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        onTimeout();
+        reject(
+          new GatewayError(408, "timeout", "The provider did not start answering in time", {
+            retryable: true,
+          }),
+        );
+      }, ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+async function send(
+  prepared: Prepared,
+  adapter: ProviderAdapter,
+  deps: ExecuteDeps,
+  signal: AbortSignal,
+  stream: boolean,
+  abort: () => void,
+): Promise<Outcome<Response>> {
+  const upstream = await adapter.toProviderRequest(prepared.request, prepared.target, { stream });
+  const res = await withTimer(
+    deps.fetch(upstream.url, { method: "POST", headers: upstream.headers, body: upstream.body, signal }),
+    deps.firstByteTimeoutMs,
+    abort,
+  ).catch((error: unknown) => {
+    if (error instanceof GatewayError)
+      throw new GatewayError(error.status, error.type, error.message, {
+        ...error.meta,
+        provider: prepared.target.provider.name,
+      });
+    throw new GatewayError(502, "provider_unavailable", `Could not reach ${prepared.target.provider.name}`, {
+      provider: prepared.target.provider.name,
+      retryable: true,
+      cause: error,
+    });
+  });
+  if (res.ok) return { ok: true, value: res };
+  const body = await readBounded(res, MAX_ERROR_BODY_BYTES).catch(() => "");
+  return { ok: false, error: adapter.toGatewayError(res.status, body, res.headers, prepared.target) };
+}
+
+/** Runs the plan for a non-streaming request. */
+export function executeCompletion(
+  attempts: readonly Attempt[],
+  deps: ExecuteDeps,
+): Promise<ServedCompletion> {
+  return loop(attempts, deps, async (_attempt, prepared, adapter, signal) => {
+    const controller = new AbortController();
+    signal.addEventListener("abort", () => controller.abort());
+    const sent = await send(prepared, adapter, deps, controller.signal, false, () => controller.abort());
+    if (!sent.ok) return sent;
+    const body: unknown = await sent.value.json().catch((cause: unknown) => {
+      throw new GatewayError(
+        502,
+        "provider_unavailable",
+        `${prepared.target.provider.name} returned an unreadable body`,
+        {
+          provider: prepared.target.provider.name,
+          retryable: true,
+          cause,
+        },
+      );
+    });
+    const completion = adapter.fromProviderResponse(body, {
+      request: prepared.request,
+      target: prepared.target,
+    });
+    return { ok: true, value: { completion } };
+  });
+}
+
+/**
+ * Runs the plan for a streaming request. An attempt counts as served only once its first
+ * content arrived: errors before that (including in-band ones in a 200 stream) fall back.
+ */
+export function executeStream(attempts: readonly Attempt[], deps: ExecuteDeps): Promise<ServedStream> {
+  return loop(attempts, deps, async (_attempt, prepared, adapter, signal) => {
+    const controller = new AbortController();
+    signal.addEventListener("abort", () => controller.abort());
+    const abort = () => controller.abort();
+    const sent = await send(prepared, adapter, deps, controller.signal, true, abort);
+    if (!sent.ok) return sent;
+    const body = sent.value.body;
+    if (!body) {
+      return {
+        ok: false,
+        error: new GatewayError(502, "provider_unavailable", "Empty stream", { retryable: true }),
+      };
+    }
+    const events = (adapter.decodeStream ?? decodeSse)(body);
+    const reader = events
+      .pipeThrough(adapter.createStreamTransformer({ request: prepared.request, target: prepared.target }))
+      .getReader();
+    const head: ProviderChunk[] = [];
+    const firstContent = async () => {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        head.push(value);
+        if (hasContent(value)) return;
+      }
+    };
+    try {
+      await withTimer(firstContent(), deps.firstByteTimeoutMs, abort);
+    } catch (error) {
+      abort();
+      reader.cancel().catch(() => {});
+      return { ok: false, error: asGatewayError(error, prepared.target, "The stream") };
+    }
+    return { ok: true, value: { head, rest: reader, abort } };
+  });
+}
+
+export { ClientGone };

@@ -1,0 +1,317 @@
+/**
+ * The routing plan: from a request and the catalog, the ordered list of (model, endpoint)
+ * attempts the gateway will try (API.md b3, b4, b10). Pure and deterministic given `random`,
+ * so it is tested table-style; execution (I/O, fallback) is `execute.ts`.
+ */
+import type { CatalogSnapshot } from "../catalog/snapshot";
+import type { EndpointRow, ModelRow, ProviderRow } from "../db/queries/catalog";
+import { GatewayError } from "../errors";
+import { type ChatRequest, type ProviderPreferences, requestedParameters } from "../schema/chat-request";
+import { type Fixed, fromNumber, parseDecimal } from "../usage/decimal";
+
+export const VARIANTS = ["free", "floor", "nitro", "online", "thinking", "extended", "exacto"] as const;
+export type Variant = (typeof VARIANTS)[number];
+
+export interface Attempt {
+  /** The model id as the response reports it, variant included (`meta-llama/llama-3.3-70b-instruct:free`). */
+  modelId: string;
+  model: ModelRow;
+  endpoint: EndpointRow;
+  provider: ProviderRow;
+}
+
+/** Why endpoints were left out, in OpenRouter's `excluded_by` vocabulary. */
+export type Exclusion =
+  | "allowed_providers"
+  | "quantization"
+  | "max_price"
+  | "data_policy:training"
+  | "data_policy:zdr"
+  | "require_parameters"
+  | "max_tokens"
+  | "context_length"
+  | "free_variant";
+
+export interface PlanInput {
+  request: ChatRequest;
+  catalog: CatalogSnapshot;
+  /** Estimated prompt tokens (for context-length filtering). */
+  promptTokens: number;
+  /** Whether middle-out may shrink the prompt to fit (then context only ranks, b5.2). */
+  compression: (endpointContext: number) => boolean;
+  random?: () => number;
+}
+
+export interface Plan {
+  attempts: Attempt[];
+  /** Endpoints filtered out, per reason, for the error a client sees when nothing is left. */
+  excluded: Partial<Record<Exclusion, string[]>>;
+}
+
+/** Splits `author/slug:variant`; an unknown suffix is part of the id (and then an unknown model). */
+export function parseModelId(id: string): { base: string; variant: Variant | undefined } {
+  const colon = id.lastIndexOf(":");
+  if (colon > 0) {
+    const suffix = id.slice(colon + 1);
+    if ((VARIANTS as readonly string[]).includes(suffix))
+      return { base: id.slice(0, colon), variant: suffix as Variant };
+  }
+  return { base: id, variant: undefined };
+}
+
+/** `model` first, then `models[]`, without repeats (API.md b4). */
+export function requestedModels(req: ChatRequest): string[] {
+  const list = [...(req.model ? [req.model] : []), ...(req.models ?? [])];
+  return [...new Set(list)];
+}
+
+const PER_MILLION = 1_000_000;
+
+interface Candidate {
+  endpoint: EndpointRow;
+  provider: ProviderRow;
+  promptPrice: Fixed;
+  completionPrice: Fixed;
+}
+
+function sortSpec(
+  prefs: ProviderPreferences | undefined,
+  variant: Variant | undefined,
+  route: ChatRequest["route"],
+) {
+  const sort = prefs?.sort;
+  let by = typeof sort === "string" ? sort : sort?.by;
+  let partition = typeof sort === "object" ? (sort.partition ?? "model") : "model";
+  if (!by && variant === "floor") by = "price";
+  if (!by && variant === "nitro") by = "throughput";
+  if (route === "sort") partition = "none";
+  return { by, partition };
+}
+
+/** A provider slug matches itself and its variants (`deepinfra` matches `deepinfra/turbo`). */
+function slugMatches(list: readonly string[], slug: string, name: string): boolean {
+  return list.some((entry) => {
+    const e = entry.toLowerCase();
+    return e === slug || slug.startsWith(`${e}/`) || e === name.toLowerCase();
+  });
+}
+
+function filterEndpoints(
+  req: ChatRequest,
+  model: ModelRow,
+  variant: Variant | undefined,
+  input: PlanInput,
+  excluded: Plan["excluded"],
+): Candidate[] {
+  const prefs = req.provider;
+  const exclude = (reason: Exclusion, c: Candidate) => {
+    const list = excluded[reason] ?? [];
+    list.push(`${model.id}@${c.provider.slug}`);
+    excluded[reason] = list;
+  };
+  let candidates: Candidate[] = [];
+  for (const endpoint of input.catalog.endpointsByModel.get(model.id) ?? []) {
+    const provider = input.catalog.providers.get(endpoint.providerSlug);
+    if (!provider) continue;
+    candidates.push({
+      endpoint,
+      provider,
+      promptPrice: parseDecimal(endpoint.pricePrompt),
+      completionPrice: parseDecimal(endpoint.priceCompletion),
+    });
+  }
+
+  // `:free` serves only zero-priced endpoints; the plain id prefers paid ones (free tiers are rate limited).
+  const isFreeEndpoint = (c: Candidate) => c.promptPrice === 0n && c.completionPrice === 0n;
+  if (variant === "free") {
+    for (const c of candidates) if (!isFreeEndpoint(c)) exclude("free_variant", c);
+    candidates = candidates.filter(isFreeEndpoint);
+  } else if (candidates.some((c) => !isFreeEndpoint(c))) {
+    candidates = candidates.filter((c) => !isFreeEndpoint(c));
+  }
+
+  const keep = (reason: Exclusion, ok: (c: Candidate) => boolean) => {
+    candidates = candidates.filter((c) => {
+      if (ok(c)) return true;
+      exclude(reason, c);
+      return false;
+    });
+  };
+
+  if (prefs?.only?.length)
+    keep("allowed_providers", (c) => slugMatches(prefs.only!, c.provider.slug, c.provider.name));
+  if (prefs?.ignore?.length)
+    keep("allowed_providers", (c) => !slugMatches(prefs.ignore!, c.provider.slug, c.provider.name));
+  if (prefs?.quantizations?.length) {
+    const allowed = prefs.quantizations as readonly string[];
+    keep("quantization", (c) => allowed.includes(c.endpoint.quantization));
+  }
+  const maxPrice = prefs?.max_price;
+  if (maxPrice) {
+    const perToken = (usdPerMillion: number) => fromNumber(usdPerMillion / PER_MILLION);
+    if (maxPrice.prompt !== undefined) {
+      const cap = perToken(maxPrice.prompt);
+      keep("max_price", (c) => c.promptPrice <= cap);
+    }
+    if (maxPrice.completion !== undefined) {
+      const cap = perToken(maxPrice.completion);
+      keep("max_price", (c) => c.completionPrice <= cap);
+    }
+    if (maxPrice.request !== undefined) {
+      const cap = fromNumber(maxPrice.request);
+      keep("max_price", (c) => parseDecimal(c.endpoint.priceRequest) <= cap);
+    }
+  }
+  if (prefs?.data_collection === "deny") keep("data_policy:training", (c) => !c.provider.dataPolicy.training);
+  if (prefs?.zdr) keep("data_policy:zdr", (c) => !c.provider.dataPolicy.retainsPrompts);
+
+  const wanted = requestedParameters(req);
+  if (prefs?.require_parameters) {
+    keep("require_parameters", (c) => wanted.every((p) => c.endpoint.supportedParameters.includes(p)));
+  } else {
+    // Soft capability filter (b3): prefer endpoints that can do tools / structured output, but never
+    // empty a model because of it — unsupported parameters are then dropped.
+    for (const capability of ["tools", "response_format"]) {
+      if (!wanted.includes(capability)) continue;
+      const capable = candidates.filter((c) => c.endpoint.supportedParameters.includes(capability));
+      if (capable.length > 0) candidates = capable;
+    }
+  }
+
+  const maxTokens = req.max_tokens ?? req.max_completion_tokens ?? undefined;
+  if (maxTokens !== undefined) {
+    keep(
+      "max_tokens",
+      (c) => c.endpoint.maxCompletionTokens === null || maxTokens <= c.endpoint.maxCompletionTokens,
+    );
+  }
+
+  const needed = input.promptTokens + (maxTokens ?? 0);
+  const fits = (c: Candidate) => needed <= c.endpoint.contextLength;
+  if (!candidates.every(fits)) {
+    const compressible = candidates.filter((c) => !fits(c) && input.compression(c.endpoint.contextLength));
+    // b5.2: with compression, an endpoint whose window holds at least half the request is a candidate;
+    // if none does, only the largest window is.
+    const half = compressible.filter((c) => c.endpoint.contextLength * 2 >= needed);
+    const largest = compressible.reduce<Candidate | undefined>(
+      (best, c) => (!best || c.endpoint.contextLength > best.endpoint.contextLength ? c : best),
+      undefined,
+    );
+    const usable = new Set<Candidate>(half.length > 0 ? half : largest ? [largest] : []);
+    keep("context_length", (c) => fits(c) || usable.has(c));
+  }
+  return candidates;
+}
+
+const price = (c: Candidate) => c.promptPrice + c.completionPrice;
+
+function byPrice(a: Candidate, b: Candidate): number {
+  const d = price(a) - price(b);
+  return d < 0n ? -1 : d > 0n ? 1 : 0;
+}
+
+/** Degraded endpoints (negative status) go last, whatever the order. */
+function healthy(a: Candidate, b: Candidate): number {
+  return Number(a.endpoint.status < 0) - Number(b.endpoint.status < 0);
+}
+
+/**
+ * Default order (b10): one endpoint drawn with probability ∝ 1/price² among the healthy ones,
+ * then the rest by price. Free endpoints weigh as if they cost a micro-dollar per million tokens.
+ */
+function priceWeighted(candidates: Candidate[], random: () => number): Candidate[] {
+  const sorted = [...candidates].sort(byPrice).sort(healthy);
+  const pool = sorted.filter((c) => c.endpoint.status >= 0);
+  if (pool.length <= 1) return sorted;
+  const weights = pool.map((c) => {
+    const p = Math.max(Number(price(c)) / 1e18, 1e-12);
+    return 1 / (p * p);
+  });
+  const total = weights.reduce((a, b) => a + b, 0);
+  let r = random() * total;
+  let chosen = pool[pool.length - 1]!;
+  for (let i = 0; i < pool.length; i++) {
+    r -= weights[i]!;
+    if (r <= 0) {
+      chosen = pool[i]!;
+      break;
+    }
+  }
+  return [chosen, ...sorted.filter((c) => c !== chosen)];
+}
+
+function orderCandidates(
+  candidates: Candidate[],
+  prefs: ProviderPreferences | undefined,
+  by: string | undefined,
+  random: () => number,
+): Candidate[] {
+  const order = prefs?.order;
+  if (order?.length) {
+    const rank = (c: Candidate) => {
+      const i = order.findIndex((o) => slugMatches([o], c.provider.slug, c.provider.name));
+      return i === -1 ? Number.POSITIVE_INFINITY : i;
+    };
+    const ordered = candidates
+      .filter((c) => rank(c) !== Number.POSITIVE_INFINITY)
+      .sort((a, b) => rank(a) - rank(b));
+    if (prefs?.allow_fallbacks === false) return ordered;
+    const rest = candidates
+      .filter((c) => !ordered.includes(c))
+      .sort(byPrice)
+      .sort(healthy);
+    return [...ordered, ...rest];
+  }
+  // Without measured throughput/latency yet (endpoint health is on the roadmap), those sorts fall
+  // back to price among healthy endpoints, which keeps them deterministic.
+  const sorted = by ? [...candidates].sort(byPrice).sort(healthy) : priceWeighted(candidates, random);
+  return prefs?.allow_fallbacks === false ? sorted.slice(0, 1) : sorted;
+}
+
+/**
+ * Resolves the requested models and orders their endpoints. Throws a 400 naming an unknown
+ * model; returns an empty plan (with exclusions) when filters left nothing.
+ */
+export function planRoute(input: PlanInput): Plan {
+  const { request: req, catalog } = input;
+  const random = input.random ?? Math.random;
+  const excluded: Plan["excluded"] = {};
+  const groups: {
+    modelId: string;
+    model: ModelRow;
+    candidates: Candidate[];
+    by: string | undefined;
+    partition: string;
+  }[] = [];
+  for (const requested of requestedModels(req)) {
+    const { base, variant } = parseModelId(requested);
+    const model = catalog.models.get(base);
+    if (!model) {
+      throw new GatewayError(400, "invalid_request", `${requested} is not a valid model ID`, {
+        extra: { availability: { code: "model_not_found", retryable: false, requested_models: [requested] } },
+      });
+    }
+    const { by, partition } = sortSpec(req.provider, variant, req.route);
+    groups.push({
+      modelId: requested,
+      model,
+      candidates: filterEndpoints(req, model, variant, input, excluded),
+      by,
+      partition,
+    });
+  }
+
+  const toAttempts = (g: (typeof groups)[number], list: Candidate[]): Attempt[] =>
+    list.map((c) => ({ modelId: g.modelId, model: g.model, endpoint: c.endpoint, provider: c.provider }));
+
+  if (groups.some((g) => g.partition === "none") && groups.length > 1) {
+    // partition "none": every model's endpoints compete in one sorted list.
+    const all = groups.flatMap((g) => g.candidates.map((c) => ({ g, c })));
+    all.sort((a, b) => byPrice(a.c, b.c) || healthy(a.c, b.c));
+    return { attempts: all.map(({ g, c }) => toAttempts(g, [c])[0]!), excluded };
+  }
+  const attempts = groups.flatMap((g) =>
+    toAttempts(g, orderCandidates(g.candidates, req.provider, g.by, random)),
+  );
+  return { attempts, excluded };
+}

@@ -1,0 +1,45 @@
+/**
+ * Exact money arithmetic on decimal strings, as fixed-point bigints with 18 decimals.
+ * Prices per token go down to 1e-9 and below; floats would drift over millions of requests.
+ */
+const SCALE = 18;
+const ONE = 10n ** BigInt(SCALE);
+
+export type Fixed = bigint;
+
+/** "0.00000015" → 150000000000n (×1e18). Accepts an optional leading minus. */
+export function parseDecimal(value: string): Fixed {
+  const match = /^(-)?(\d*)(?:\.(\d*))?$/.exec(value.trim());
+  if (!match || (match[2] === "" && (match[3] ?? "") === "")) throw new Error(`not a decimal: ${value}`);
+  const [, sign, whole = "", frac = ""] = match;
+  const digits = BigInt((whole || "0") + frac.slice(0, SCALE).padEnd(SCALE, "0"));
+  return sign ? -digits : digits;
+}
+
+export function fromNumber(value: number): Fixed {
+  return parseDecimal(value.toFixed(SCALE));
+}
+
+/** Fixed → decimal string with at most `decimals` places, trailing zeros removed ("0.000123"). */
+export function formatDecimal(value: Fixed, decimals = 12): string {
+  const negative = value < 0n;
+  let abs = negative ? -value : value;
+  const drop = 10n ** BigInt(SCALE - decimals);
+  abs = (abs + drop / 2n) / drop; // round half up at `decimals`
+  const s = abs.toString().padStart(decimals + 1, "0");
+  const whole = s.slice(0, s.length - decimals);
+  const frac = s.slice(s.length - decimals).replace(/0+$/, "");
+  const out = frac ? `${whole}.${frac}` : whole;
+  return negative && out !== "0" ? `-${out}` : out;
+}
+
+export function toNumber(value: Fixed): number {
+  return Number(formatDecimal(value, SCALE));
+}
+
+export function times(price: Fixed, count: number): Fixed {
+  return price * BigInt(Math.max(0, Math.trunc(count)));
+}
+
+export const ZERO: Fixed = 0n;
+export const UNIT: Fixed = ONE;

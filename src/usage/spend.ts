@@ -1,0 +1,105 @@
+/**
+ * The pre-flight money check (402 before any provider is called) and the in-isolate view of
+ * spend between database refreshes.
+ *
+ * The reservation is realistic rather than the model's whole output limit (API.md §c.11): the
+ * prompt at its price plus `max_tokens` when the client set it; without `max_tokens`, up to
+ * 1,024 completion tokens — and when the balance cannot cover that, `max_tokens` is clamped to
+ * what it can cover (at least 16) instead of refusing a "hello".
+ */
+import type { KeyRecord } from "../db/queries/keys";
+import { GatewayError } from "../errors";
+import type { Prices } from "./cost";
+import { type Fixed, formatDecimal, parseDecimal, times } from "./decimal";
+
+export const REALISTIC_COMPLETION_TOKENS = 1024;
+const MIN_COMPLETION_TOKENS = 16;
+
+/** USD the key may still spend: the lower of the account balance and the key's limit in its period. */
+export function spendable(key: KeyRecord): Fixed {
+  const balance = parseDecimal(key.accountCredits) - parseDecimal(key.accountUsage);
+  if (key.limit === null) return balance;
+  const used =
+    key.limitReset === "daily"
+      ? key.usageDaily
+      : key.limitReset === "weekly"
+        ? key.usageWeekly
+        : key.limitReset === "monthly"
+          ? key.usageMonthly
+          : key.usage;
+  const remaining = parseDecimal(key.limit) - parseDecimal(used);
+  if (remaining < balance) return remaining; // bigints: Math.min does not take them
+  return balance;
+}
+
+export interface SpendCheck {
+  /** Set when the completion had to be clamped to what the balance covers. */
+  clampMaxTokens?: number | undefined;
+}
+
+export function checkSpend(
+  key: KeyRecord,
+  prices: Prices,
+  free: boolean,
+  promptTokens: number,
+  requestedMaxTokens: number | undefined,
+  endpointMaxTokens: number | null,
+): SpendCheck | GatewayError {
+  const available = spendable(key);
+  if (free) {
+    // A negative balance blocks free models too (API.md b12).
+    if (parseDecimal(key.accountCredits) - parseDecimal(key.accountUsage) < 0n) {
+      return new GatewayError(
+        402,
+        "payment_required",
+        "Your account balance is negative; add credits to continue",
+      );
+    }
+    return {};
+  }
+  const limitHit = key.limit !== null && available <= 0n;
+  if (available <= 0n) {
+    return new GatewayError(
+      402,
+      "payment_required",
+      limitHit
+        ? "This key's spending limit is exhausted"
+        : "Insufficient credits: add credits to your account to continue",
+    );
+  }
+  const promptCost = times(prices.prompt, promptTokens) + prices.request;
+  const left = available - promptCost;
+  const affordable =
+    prices.completion === 0n ? Number.MAX_SAFE_INTEGER : left <= 0n ? 0 : Number(left / prices.completion);
+  if (requestedMaxTokens !== undefined) {
+    if (requestedMaxTokens <= affordable) return {};
+    return new GatewayError(
+      402,
+      "payment_required",
+      `This request requires more credits, or fewer max_tokens. You requested up to ${requestedMaxTokens} tokens, but can only afford ${affordable}.`,
+      { extra: { available_usd: formatDecimal(available, 8) } },
+    );
+  }
+  const realistic = Math.min(REALISTIC_COMPLETION_TOKENS, endpointMaxTokens ?? REALISTIC_COMPLETION_TOKENS);
+  if (affordable >= realistic) return {};
+  if (affordable >= MIN_COMPLETION_TOKENS) return { clampMaxTokens: affordable };
+  return new GatewayError(
+    402,
+    "payment_required",
+    `Insufficient credits for this request: it needs about $${formatDecimal(promptCost + times(prices.completion, MIN_COMPLETION_TOKENS), 8)}, the key can spend $${formatDecimal(available, 8)}`,
+  );
+}
+
+/**
+ * Moves the cached key record by a request's cost at once, so the next request in this isolate
+ * sees it before the database does (the record is replaced by the next refresh, ≤ 10 s later).
+ */
+export function applySpend(key: KeyRecord, cost: Fixed): void {
+  if (cost === 0n) return;
+  const add = (v: string) => formatDecimal(parseDecimal(v) + cost);
+  key.accountUsage = add(key.accountUsage);
+  key.usage = add(key.usage);
+  key.usageDaily = add(key.usageDaily);
+  key.usageWeekly = add(key.usageWeekly);
+  key.usageMonthly = add(key.usageMonthly);
+}
