@@ -214,7 +214,7 @@ export function superviseGateway(opts: { child: ChildProcess; setup: LocalSetup;
   void (async () => {
     const deadline = Date.now() + 120_000;
     while (!stopping && Date.now() < deadline) {
-      const ok = await fetch(health, { signal: AbortSignal.timeout(2_000) }).then(
+      const ok = await fetch(health, { signal: AbortSignal.timeout(30_000) }).then(
         (r) => r.ok,
         () => false,
       );
