@@ -11,7 +11,7 @@ import { GatewayError } from "../errors";
 import { adapterFor } from "../providers/registry";
 import { executeCompletion, executeStream, type ServedStream } from "../routing/execute";
 import { planRoute } from "../routing/plan";
-import { completionBody, type Stamp, sseBody } from "../routing/respond";
+import { completionBody, sseBody } from "../routing/respond";
 import { chatCompletionChunkSchema, chatCompletionSchema } from "../schema/chat-completion";
 import { chatRequestSchema } from "../schema/chat-request";
 import { compressionRequested } from "../transforms";

@@ -50,7 +50,10 @@ function chatSchemas(): { [k: string]: Json } {
   const all = doc.components.schemas;
   const picked: { [k: string]: Json } = {};
   const visit = (node: Json): void => {
-    if (Array.isArray(node)) return node.forEach(visit);
+    if (Array.isArray(node)) {
+      for (const item of node) visit(item);
+      return;
+    }
     if (node === null || typeof node !== "object") return;
     for (const [k, v] of Object.entries(node)) {
       if (k === "$ref" && typeof v === "string" && v.startsWith("#/components/schemas/")) {
