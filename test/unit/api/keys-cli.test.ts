@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runKeysCli } from "../../../scripts/keys";
+import { hashApiKey } from "../../../src/auth/api-key";
+import { createDb } from "../../../src/db/client";
+import { findKeyRecord } from "../../../src/db/queries/keys";
+import { freshDatabase } from "../../e2e/support/fresh-database";
+
+let url: string;
+let drop: () => Promise<void>;
+
+beforeAll(async () => {
+  ({ url, drop } = await freshDatabase("keys_cli"));
+}, 60_000);
+
+afterAll(async () => {
+  await drop?.();
+});
+
+async function cli(...args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runKeysCli(args, {
+    databaseUrl: () => url,
+    out: (l) => out.push(l),
+    err: (l) => err.push(l),
+  });
+  return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+async function record(hash: string) {
+  const db = createDb(url);
+  try {
+    return await findKeyRecord(db, hash);
+  } finally {
+    await db.$client.end();
+  }
+}
+
+describe("npm run keys", () => {
+  it("creates a key with credits and a limit, printing the secret and hash once", async () => {
+    const r = await cli(
+      "create",
+      "--name",
+      "ci",
+      "--credits",
+      "100",
+      "--limit",
+      "10",
+      "--limit-reset",
+      "monthly",
+    );
+    expect(r).toMatchObject({ code: 0, err: "" });
+    const key = /key:\s+(sk-sy-v1-[0-9a-f]{64})/.exec(r.out)?.[1];
+    const hash = /hash:\s+([0-9a-f]{64})/.exec(r.out)?.[1];
+    expect(key).toBeDefined();
+    expect(hash).toBe(await hashApiKey(key!));
+    expect(await record(hash!)).toMatchObject({
+      name: "ci",
+      isManagement: false,
+      limitReset: "monthly",
+      accountCredits: expect.stringMatching(/^100(\.0+)?$/),
+      limit: expect.stringMatching(/^10(\.0+)?$/),
+    });
+  });
+
+  it("creates a management key, lists keys and disables one", async () => {
+    const made = await cli("create", "--name", "ops", "--management");
+    expect(made.code).toBe(0);
+    expect(made.out).toMatch(/key:\s+sk-sy-mgmt-v1-/);
+    const hash = /hash:\s+([0-9a-f]{64})/.exec(made.out)![1]!;
+    const listed = await cli("list");
+    expect(listed.code).toBe(0);
+    expect(listed.out).toContain(hash);
+    expect(listed.out).not.toMatch(/sk-sy-mgmt-v1-[0-9a-f]{10}/); // labels only, never secrets
+    expect((await cli("disable", hash)).code).toBe(0);
+    expect((await record(hash))?.disabled).toBe(true);
+    expect((await cli("list")).out).toMatch(new RegExp(`${hash}.*disabled`));
+    expect((await cli("enable", hash)).code).toBe(0);
+    expect((await record(hash))?.disabled).toBe(false);
+  });
+
+  it("fails with 1 for an unknown hash", async () => {
+    const r = await cli("disable", "0".repeat(64));
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("No key");
+  });
+
+  it.each([
+    [[]],
+    [["frob"]],
+    [["create"]],
+    [["create", "--name", "x", "--credits", "lots"]],
+    [["create", "--name", "x", "--limit", "-1"]],
+    [["create", "--name", "x", "--limit-reset", "yearly"]],
+    [["create", "--name", "x", "--bogus"]],
+    [["list", "--name", "x"]],
+    [["disable"]],
+    [["disable", "a", "b"]],
+  ])("prints usage and exits 2 for %j", async (args) => {
+    const before = (await cli("list")).out;
+    const r = await cli(...args);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("Usage: npm run keys");
+    expect((await cli("list")).out).toBe(before);
+  });
+});

@@ -1,0 +1,132 @@
+import { describe, expect, it } from "vitest";
+import { limitRemaining, subtractUsd, toDecimalString } from "../../../src/api/keys";
+import { filterModels, modelViews, resolveModel, trimDecimal } from "../../../src/api/models";
+import { buildSnapshot } from "../../../src/catalog/snapshot";
+import type { EndpointRow, ModelRow } from "../../../src/db/queries/catalog";
+import type { KeyRecord } from "../../../src/db/queries/keys";
+
+describe("money on the wire", () => {
+  it.each([
+    [10, "10"],
+    [0.1, "0.1"],
+    [1e-7, "0.0000001"],
+    [0, "0"],
+    [123.456, "123.456"],
+  ])("toDecimalString(%s) = %s", (n, s) => expect(toDecimalString(n)).toBe(s));
+
+  it.each([
+    ["0.000000150000", "0.00000015"],
+    ["2.000", "2"],
+    ["0.000000000000", "0"],
+    ["15", "15"],
+  ])("trimDecimal(%s) = %s", (a, b) => expect(trimDecimal(a)).toBe(b));
+
+  it("subtracts decimal strings exactly", () => {
+    expect(subtractUsd("0.3", "0.1")).toBe(0.2);
+    expect(subtractUsd("10.000000000000", "2.500000000000")).toBe(7.5);
+    expect(subtractUsd("1", "3")).toBe(-2);
+  });
+
+  const key = (over: Partial<KeyRecord>): KeyRecord =>
+    ({
+      limit: "10",
+      limitReset: null,
+      usage: "8",
+      usageDaily: "1",
+      usageWeekly: "2",
+      usageMonthly: "3",
+      ...over,
+    }) as KeyRecord;
+
+  it.each([
+    [null, 2],
+    ["daily", 9],
+    ["weekly", 8],
+    ["monthly", 7],
+  ] as const)("limit_remaining with reset %s", (limitReset, left) => {
+    expect(limitRemaining(key({ limitReset }))).toBe(left);
+  });
+
+  it("has no limit_remaining without a limit, and never a negative one", () => {
+    expect(limitRemaining(key({ limit: null }))).toBeNull();
+    expect(limitRemaining(key({ limit: "1" }))).toBe(0);
+  });
+});
+
+describe("model views", () => {
+  const model = (id: string, released: string, outputs = ["text"]): ModelRow =>
+    ({
+      id,
+      canonicalSlug: id,
+      name: id,
+      releasedAt: new Date(released),
+      description: "",
+      contextLength: 1000,
+      inputModalities: ["text"],
+      outputModalities: outputs,
+      tokenizer: "Other",
+      instructType: null,
+      reasoning: null,
+      defaultParameters: null,
+      expirationDate: null,
+    }) as ModelRow;
+  const endpoint = (
+    modelId: string,
+    providerSlug: string,
+    prompt: string,
+    params: string[] = [],
+  ): EndpointRow =>
+    ({
+      modelId,
+      providerSlug,
+      contextLength: 1000,
+      maxCompletionTokens: null,
+      maxPromptTokens: null,
+      pricePrompt: prompt,
+      priceCompletion: prompt,
+      priceRequest: "0",
+      priceImage: "0",
+      priceInputCacheRead: null,
+      priceInputCacheWrite: null,
+      priceInternalReasoning: null,
+      supportedParameters: params,
+      quantization: "unknown",
+      status: 0,
+      supportsImplicitCaching: false,
+    }) as EndpointRow;
+
+  const snapshot = buildSnapshot({
+    providers: [],
+    models: [model("a/old", "2020-01-01"), model("a/new", "2025-01-01"), model("a/none", "2024-01-01")],
+    endpoints: [
+      endpoint("a/old", "p1", "0.000002", ["tools"]),
+      endpoint("a/old", "p2", "0.000001", ["seed"]),
+      endpoint("a/new", "p1", "0", ["tools"]),
+    ],
+  });
+
+  it("lists paid entries and :free variants, skipping models without endpoints, built once per snapshot", () => {
+    const views = modelViews(snapshot);
+    expect(views.map((m) => m.id)).toEqual(["a/new:free", "a/old"]);
+    expect(views.find((m) => m.id === "a/old")?.pricing.prompt).toBe("0.000001");
+    expect(views.find((m) => m.id === "a/old")?.supported_parameters).toEqual(["seed", "tools"]);
+    expect(modelViews(snapshot)).toBe(views);
+  });
+
+  it("filters and sorts", () => {
+    const views = modelViews(snapshot);
+    expect(filterModels(views, { supported_parameters: "seed" }).map((m) => m.id)).toEqual(["a/old"]);
+    expect(filterModels(views, { sort: "pricing-high-to-low" }).map((m) => m.id)).toEqual([
+      "a/old",
+      "a/new:free",
+    ]);
+    expect(filterModels(views, { output_modalities: "image" })).toEqual([]);
+  });
+
+  it("resolves ids and :free variants", () => {
+    expect(resolveModel(snapshot, "a/old")?.endpoints).toHaveLength(2);
+    expect(resolveModel(snapshot, "a/new:free")).toMatchObject({ free: true });
+    expect(resolveModel(snapshot, "a/old:free")).toBeNull();
+    expect(resolveModel(snapshot, "b/x")).toBeNull();
+  });
+});
