@@ -62,8 +62,16 @@ function toWireMessage(message: Message, quirks: VendorQuirks): Record<string, u
       const { reasoning: _r, reasoning_content: _rc, reasoning_details: _rd, ...rest } = message;
       const out: Record<string, unknown> = { ...rest, ...quirks.echoReasoning(message) };
       if (rest.content !== undefined && rest.content !== null) out.content = toWireContent(rest.content);
+      if (rest.tool_calls)
+        out.tool_calls = rest.tool_calls.map((c) => ({ ...c, id: quirks.toolCallId(c.id) }));
       return out;
     }
+    case "tool":
+      return {
+        ...message,
+        tool_call_id: quirks.toolCallId(message.tool_call_id),
+        content: toWireContent(message.content),
+      };
     case "developer":
       return {
         ...message,

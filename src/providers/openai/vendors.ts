@@ -22,6 +22,8 @@ export interface VendorQuirks {
   streamOptions: boolean;
   /** Fields carrying an assistant turn's earlier reasoning back to the vendor (none by default). */
   echoReasoning(message: AssistantMessage): Record<string, unknown>;
+  /** Rewrites tool-call ids the vendor would reject; the same id always maps to the same result. */
+  toolCallId(id: string): string;
 }
 
 /** OpenAI's effort vocabulary (gpt-5.x: none…xhigh); `max` is ours, OpenAI's top is `xhigh`. */
@@ -52,7 +54,26 @@ const DEFAULT_QUIRKS: VendorQuirks = {
   developerRole: false,
   streamOptions: true,
   echoReasoning: () => ({}),
+  toolCallId: (id) => id,
 };
+
+const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/** A stable 9-character alphanumeric stand-in for any id (two FNV-1a hashes, base62). */
+function nineAlnum(id: string): string {
+  let a = 0x811c9dc5;
+  let b = 0x01000193;
+  for (let i = 0; i < id.length; i++) {
+    a = Math.imul(a ^ id.charCodeAt(i), 0x01000193) >>> 0;
+    b = Math.imul(b ^ id.charCodeAt(i), 0x811c9dc5) >>> 0;
+  }
+  let out = "";
+  for (let i = 0; i < 9; i++) {
+    const source = i < 5 ? a : b;
+    out += BASE62[Math.floor(source / 62 ** (i % 5)) % 62];
+  }
+  return out;
+}
 
 /** Reasoning text of an assistant turn, whichever field the client sent it back in. */
 function reasoningText(message: AssistantMessage): string | undefined {
@@ -123,7 +144,13 @@ const QUIRKS: Record<string, Partial<VendorQuirks>> = {
    * it reports usage on the finish chunk unasked (fixture mistral/stream-tool-call.chunks.jsonl).
    * @see https://docs.mistral.ai/capabilities/reasoning/
    */
-  mistral: { reasoning: () => ({}), streamOptions: false },
+  mistral: {
+    reasoning: () => ({}),
+    streamOptions: false,
+    // Mistral rejects ids that are not 9 alphanumerics ("Tool call id was call_… but must be a-z,
+    // A-Z, 0-9, with a length of 9"), which a history begun on another provider carries.
+    toolCallId: (id) => (/^[A-Za-z0-9]{9}$/.test(id) ? id : nineAlnum(id)),
+  },
 };
 
 export function quirksFor(slug: string): VendorQuirks {

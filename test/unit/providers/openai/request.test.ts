@@ -223,3 +223,45 @@ describe("openai request mapping", () => {
     expect(messages[3]).toEqual({ role: "tool", tool_call_id: "call_1", content: "sunny" });
   });
 });
+
+describe("mistral tool-call ids", () => {
+  it("rewrites ids Mistral would reject, consistently in the call and its result", async () => {
+    const req = chatRequestSchema.parse({
+      ...baseRequest,
+      messages: [
+        { role: "user", content: "Weather?" },
+        {
+          role: "assistant",
+          content: null,
+          tool_calls: [
+            {
+              id: "call_ZR5UUuTt3pf61kjwAJIYdVMj",
+              type: "function",
+              function: { name: "w", arguments: "{}" },
+            },
+            { id: "gSIMJiOkT", type: "function", function: { name: "w", arguments: "{}" } },
+          ],
+        },
+        { role: "tool", tool_call_id: "call_ZR5UUuTt3pf61kjwAJIYdVMj", content: "sunny" },
+        { role: "tool", tool_call_id: "gSIMJiOkT", content: "rain" },
+      ],
+    });
+    const out = await openaiAdapter.toProviderRequest(req, vendorTarget("mistral"), { stream: false });
+    const messages = (JSON.parse(out.body) as { messages: Record<string, unknown>[] }).messages;
+    const calls = (messages[1]?.tool_calls ?? []) as { id: string }[];
+    const ids = calls.map((c) => c.id);
+    expect(ids[0]).toMatch(/^[A-Za-z0-9]{9}$/);
+    expect(ids[1]).toBe("gSIMJiOkT"); // already valid: untouched
+    expect(messages[2]?.tool_call_id).toBe(ids[0]);
+    expect(messages[3]?.tool_call_id).toBe("gSIMJiOkT");
+  });
+
+  it("leaves ids alone for other vendors", async () => {
+    const req = chatRequestSchema.parse({
+      ...baseRequest,
+      messages: [{ role: "tool", tool_call_id: "call_abc", content: "x" }],
+    });
+    const out = await openaiAdapter.toProviderRequest(req, vendorTarget("openai"), { stream: false });
+    expect(JSON.parse(out.body).messages[0].tool_call_id).toBe("call_abc");
+  });
+});
