@@ -162,7 +162,11 @@ function bundleModules(dir: string, configDir: string): { name: string; path: st
     .sort((a, b) => (a === "index.js" ? -1 : b === "index.js" ? 1 : a.localeCompare(b)));
   if (found[0] !== "index.js") throw new Error(`${dir} has no index.js: build the bundle first`);
   // An absolute embed path would be looked up in capnp's import path, not the file system.
-  return found.map((f) => ({ name: f, path: relative(configDir, join(dir, f)), kind: MODULE_KINDS[extname(f)]! }));
+  return found.map((f) => ({
+    name: f,
+    path: relative(configDir, join(dir, f)),
+    kind: MODULE_KINDS[extname(f)]!,
+  }));
 }
 
 function tomlValue(text: string, where: string): unknown {

@@ -57,7 +57,8 @@ describe("npm start with the embedded Postgres", () => {
   it(
     "prints the base URL, a dev key and the admin token, then serves the default catalog",
     async () => {
-      first = current = await start(env);
+      first = await start(env);
+      current = first;
       expect(first.output()).toContain("initialising the embedded Postgres");
       expect(first.output()).toContain("loaded the default catalog");
       expect(first.output()).toMatch(/curl http:\/\/127\.0\.0\.1:\d+\/api\/v1\/chat\/completions/);
@@ -98,7 +99,8 @@ describe("npm start with the embedded Postgres", () => {
   it(
     "starts again with the same key and the data of the first run",
     async () => {
-      const second = (current = await start(env));
+      const second = await start(env);
+      current = second;
       expect(second.key).toBe(first.key);
       expect(second.adminToken).toBe(first.adminToken);
       expect(second.output()).not.toContain("initialising the embedded Postgres");
