@@ -38,12 +38,13 @@ export function currentKeyView(key: KeyRecord): CurrentKeyResponse["data"] {
   };
 }
 
-const currentKeyRoute = (path: string, summary: string) =>
+const currentKeyRoute = (path: string, summary: string, deprecated = false) =>
   createRoute({
     method: "get",
     path,
     tags: ["Keys"],
     summary,
+    deprecated,
     security: bearerAuth,
     middleware: requireAnyKey,
     responses: {
@@ -75,7 +76,7 @@ export const keyApi = new OpenAPIHono<AuthedEnv>()
   .openapi(currentKeyRoute("/key", "The calling key: usage, limit and what is left of it"), (c) =>
     c.json({ data: currentKeyView(c.var.key) }, 200),
   )
-  .openapi(currentKeyRoute("/auth/key", "Legacy alias of GET /key"), (c) =>
+  .openapi(currentKeyRoute("/auth/key", "Legacy alias of GET /key", true), (c) =>
     c.json({ data: currentKeyView(c.var.key) }, 200),
   )
   .openapi(creditsRoute, (c) =>

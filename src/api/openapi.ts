@@ -159,7 +159,7 @@ function renderOperation(path: string, method: string, op: Json, base: string): 
   const responses = isJson(op.responses) ? Object.entries(op.responses) : [];
   const id = `${method}-${path}`.replaceAll(/[^a-zA-Z0-9]+/g, "-");
   return `<section class="op" id="${esc(id)}">
-<h3><span class="m m-${esc(method)}">${esc(method.toUpperCase())}</span> <code>${esc(base + path)}</code></h3>
+<h3><span class="m m-${esc(method)}">${esc(method.toUpperCase())}</span> <code>${esc(base + path)}</code>${op.deprecated ? " <small>(deprecated)</small>" : ""}</h3>
 ${op.summary ? `<p class="summary">${esc(op.summary)}</p>` : ""}${op.description ? `<p>${esc(op.description)}</p>` : ""}
 <p class="auth">${secured ? "Requires <code>Authorization: Bearer &lt;key&gt;</code>" : "Public"}</p>
 ${rows ? `<table><thead><tr><th>Parameter</th><th>In</th><th>Required</th><th>Type</th><th>Description</th></tr></thead><tbody>${rows}</tbody></table>` : ""}

@@ -6,12 +6,9 @@
 import { z } from "@hono/zod-openapi";
 
 export const LIMIT_RESETS = ["daily", "weekly", "monthly"] as const;
-export const limitResetSchema = z
-  .enum(LIMIT_RESETS)
-  .nullable()
-  .openapi({
-    description: "Period after which the limit starts again (UTC days, weeks from Monday, months)",
-  });
+export const limitResetSchema = z.enum(LIMIT_RESETS).nullable().openapi({
+  description: "Period after which the limit starts again (UTC days, weeks from Monday, months)",
+});
 
 /** A USD amount a client may send: finite, not negative, and small enough for numeric(38,12). */
 const usdAmount = z.number().nonnegative().max(1e12);
@@ -61,7 +58,13 @@ export const keyHashParamSchema = z.object({
 });
 
 export const listKeysQuerySchema = z.object({
-  offset: z.coerce.number().int().min(0).default(0).openapi({ description: "Keys to skip" }),
+  // The explicit type: zod-to-openapi would add "null" (a coerced null is 0, which passes min(0)).
+  offset: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .openapi({ type: "integer", minimum: 0, default: 0, description: "Keys to skip" }),
   limit: z.coerce.number().int().min(1).max(1000).default(100).openapi({ description: "Page size (≤ 1000)" }),
   include_disabled: z
     .enum(["true", "false"])

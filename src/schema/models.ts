@@ -28,12 +28,10 @@ const commaList = (allowed?: readonly string[]) =>
     );
 
 export const listModelsQuerySchema = z.object({
-  output_modalities: commaList(OUTPUT_MODALITIES)
-    .optional()
-    .openapi({
-      description:
-        'Comma list; a model matches when it outputs any of them. Default "text"; "all" for every model',
-    }),
+  output_modalities: commaList(OUTPUT_MODALITIES).optional().openapi({
+    description:
+      'Comma list; a model matches when it outputs any of them. Default "text"; "all" for every model',
+  }),
   supported_parameters: commaList()
     .optional()
     .openapi({ description: "Comma list; a model matches when it supports all of them (on some endpoint)" }),
@@ -41,8 +39,14 @@ export const listModelsQuerySchema = z.object({
     description:
       "Order of the list. Throughput, latency and popularity are not measured yet: those sorts keep the default order (newest first)",
   }),
-  offset: z.coerce.number().int().min(0).default(0),
-  limit: z.coerce.number().int().min(1).max(1000).default(500),
+  // The explicit type: zod-to-openapi would add "null" (a coerced null is 0, which passes min(0)).
+  offset: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .openapi({ type: "integer", minimum: 0, default: 0, description: "Models to skip" }),
+  limit: z.coerce.number().int().min(1).max(1000).default(500).openapi({ description: "Page size (≤ 1000)" }),
 });
 export type ListModelsQuery = z.infer<typeof listModelsQuerySchema>;
 
