@@ -10,7 +10,7 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { prepareLocalSetup, superviseGateway } from "./lib/bootstrap.ts";
+import { exitWithError, prepareLocalSetup, superviseGateway } from "./lib/bootstrap.ts";
 import { ensureBundle } from "./lib/bundle.ts";
 import { DATA_DIR } from "./lib/paths.ts";
 import {
@@ -26,8 +26,8 @@ const port = Number(process.env.PORT ?? 8787);
 const host = process.env.HOST ?? "127.0.0.1";
 
 note("building the bundle (if the sources changed)");
-const bundleDir = await ensureBundle();
-const setup = await prepareLocalSetup({ devKey: !process.env.DATABASE_URL, note });
+const bundleDir = await ensureBundle().catch(exitWithError);
+const setup = await prepareLocalSetup({ devKey: !process.env.DATABASE_URL, note }).catch(exitWithError);
 
 const settings = readWranglerSettings();
 const devVars = readDevVars();

@@ -6,14 +6,14 @@
  */
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { prepareLocalSetup, superviseGateway } from "./lib/bootstrap.ts";
+import { exitWithError, prepareLocalSetup, superviseGateway } from "./lib/bootstrap.ts";
 import { WRANGLER_ENV } from "./lib/bundle.ts";
 import { DATA_DIR, PROJECT_ROOT } from "./lib/paths.ts";
 
 const note = (message: string) => console.log(`switchyard: ${message}`);
 const port = Number(process.env.PORT ?? 8787);
 
-const setup = await prepareLocalSetup({ devKey: true, note });
+const setup = await prepareLocalSetup({ devKey: true, note }).catch(exitWithError);
 note(`starting wrangler dev on 127.0.0.1:${port}`);
 const wrangler = join(PROJECT_ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
 const child = spawn(

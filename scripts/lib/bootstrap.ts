@@ -227,3 +227,10 @@ export function superviseGateway(opts: { child: ChildProcess; setup: LocalSetup;
     if (!stopping) console.error(`switchyard: ${health} did not answer within 2 minutes`);
   })();
 }
+
+/** For a failed start: the message (and its cause's), not a stack trace, then exit 1. */
+export function exitWithError(e: unknown): never {
+  const message = e instanceof Error ? e.message : String(e);
+  console.error(`switchyard: ${message}`);
+  process.exit(1);
+}

@@ -129,6 +129,10 @@ export async function waitForDatabase(url: string, timeoutMs: number): Promise<v
       await sql`select 1`;
       return;
     } catch (e) {
+      // The server answered (bad password, no such database…): waiting will not help. 57P03 = starting up.
+      if (e instanceof postgres.PostgresError && e.code !== "57P03") {
+        throw new Error(`database at ${redactUrl(url)}: ${e.message}`, { cause: e });
+      }
       if (Date.now() > deadline) {
         throw new Error(`database at ${redactUrl(url)} is not accepting connections`, { cause: e });
       }
