@@ -5,6 +5,7 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { createMiddleware } from "hono/factory";
 import { type AuthedEnv, requestScope, requireApiKey } from "../auth/middleware";
 import { dbStats, getCatalog } from "../cache/routing-data";
 import { GatewayError } from "../errors";
@@ -50,8 +51,27 @@ const route = createRoute({
 
 export const chatApi = new OpenAPIHono<AuthedEnv>({ defaultHook: validationHook });
 
+/**
+ * 413 for bodies over the limit. The body is read to its end (and discarded, chunk by chunk)
+ * before answering: answering while a client is still sending makes most clients report a
+ * connection reset instead of the status.
+ */
+const refuseOversizedBodies = createMiddleware(async (c, next) => {
+  const declared = Number(c.req.header("content-length") ?? "0");
+  if (declared <= MAX_BODY_BYTES) return next();
+  const reader = c.req.raw.body?.getReader();
+  if (reader) for (let r = await reader.read(); !r.done; r = await reader.read());
+  throw new GatewayError(
+    413,
+    "payload_too_large",
+    `Request body exceeds ${MAX_BODY_BYTES / 1024 / 1024} MiB`,
+  );
+});
+
 chatApi.use(
   "/chat/completions",
+  refuseOversizedBodies,
+  // Bodies without a length (chunked) are cut off by hono's limiter as they are read.
   bodyLimit({
     maxSize: MAX_BODY_BYTES,
     onError: () => {

@@ -65,9 +65,13 @@ export function completionBody(
     created: stamp.created,
     model: stamp.model,
     provider: stamp.provider,
-    system_fingerprint: served.systemFingerprint ?? null,
+    ...(served.systemFingerprint ? { system_fingerprint: served.systemFingerprint } : {}),
     ...(served.serviceTier ? { service_tier: served.serviceTier } : {}),
-    choices: served.choices,
+    choices: served.choices.map((choice) => ({
+      ...choice,
+      // OpenAI's schema requires `refusal`; OpenRouter always sends `reasoning`.
+      message: { ...choice.message, refusal: choice.message.refusal ?? null, reasoning: choice.message.reasoning ?? null },
+    })),
     usage,
   };
 }
