@@ -61,6 +61,9 @@ export class ChatRun {
         maxCompletionTokens: endpoint.maxCompletionTokens,
         maxMessages: endpoint.maxMessages,
       });
+      // Even the kept minimum (system, first user message, last turn) does not fit: refuse here
+      // rather than let the provider fail on length.
+      if (!fit.fits) return contextLengthError(attempt, fit.promptTokens, maxTokens);
       req = fit.request;
       promptTokens = fit.promptTokens;
       if (fit.report) this.compression.set(attempt, fit.report);
