@@ -168,14 +168,6 @@ function filterEndpoints(
   const wanted = requestedParameters(req);
   if (prefs?.require_parameters) {
     keep("require_parameters", (c) => wanted.every((p) => c.endpoint.supportedParameters.includes(p)));
-  } else {
-    // Soft capability filter (b3): prefer endpoints that can do tools / structured output, but never
-    // empty a model because of it — unsupported parameters are then dropped.
-    for (const capability of ["tools", "response_format"]) {
-      if (!wanted.includes(capability)) continue;
-      const capable = candidates.filter((c) => c.endpoint.supportedParameters.includes(capability));
-      if (capable.length > 0) candidates = capable;
-    }
   }
 
   const maxTokens = req.max_tokens ?? req.max_completion_tokens ?? undefined;
@@ -199,6 +191,17 @@ function filterEndpoints(
     );
     const usable = new Set<Candidate>(half.length > 0 ? half : largest ? [largest] : []);
     keep("context_length", (c) => fits(c) || usable.has(c));
+  }
+
+  if (!prefs?.require_parameters) {
+    // Soft capability filter (b3): prefer endpoints that can do tools / structured output, but never
+    // empty a model because of it — unsupported parameters are then dropped. It runs after the hard
+    // filters, or it could keep only capable endpoints that a later filter then removes.
+    for (const capability of ["tools", "response_format"]) {
+      if (!wanted.includes(capability)) continue;
+      const capable = candidates.filter((c) => c.endpoint.supportedParameters.includes(capability));
+      if (capable.length > 0) candidates = capable;
+    }
   }
   return candidates;
 }
