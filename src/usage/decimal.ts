@@ -16,8 +16,22 @@ export function parseDecimal(value: string): Fixed {
   return sign ? -digits : digits;
 }
 
+/**
+ * The decimal a number was written as (`0.3` → 0.3 exactly, not its binary expansion
+ * 0.299999999999999989): JavaScript's shortest round-trip form, exponent expanded.
+ */
 export function fromNumber(value: number): Fixed {
-  return parseDecimal(value.toFixed(SCALE));
+  if (!Number.isFinite(value)) throw new Error(`not a decimal: ${value}`);
+  const [mantissa = "", exponent = "0"] = String(value).split("e");
+  const negative = mantissa.startsWith("-");
+  const [whole = "", frac = ""] = (negative ? mantissa.slice(1) : mantissa).split(".");
+  const digits = whole + frac;
+  const point = whole.length + Number(exponent);
+  const plain =
+    point <= 0
+      ? `0.${"0".repeat(-point)}${digits}`
+      : `${digits.padEnd(point, "0").slice(0, point)}.${digits.slice(point)}`;
+  return parseDecimal(negative ? `-${plain}` : plain);
 }
 
 /** Fixed → decimal string with at most `decimals` places, trailing zeros removed ("0.000123"). */
