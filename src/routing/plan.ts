@@ -310,7 +310,7 @@ export function planRoute(input: PlanInput): Plan {
   if (groups.some((g) => g.partition === "none") && groups.length > 1) {
     // partition "none": every model's endpoints compete in one sorted list.
     const all = groups.flatMap((g) => g.candidates.map((c) => ({ g, c })));
-    all.sort((a, b) => byPrice(a.c, b.c) || healthy(a.c, b.c));
+    all.sort((a, b) => healthy(a.c, b.c) || byPrice(a.c, b.c));
     return { attempts: all.map(({ g, c }) => toAttempts(g, [c])[0]!), excluded };
   }
   const attempts = groups.flatMap((g) =>
