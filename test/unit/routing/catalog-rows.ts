@@ -1,0 +1,116 @@
+/**
+ * A tiny row factory for routing tests: catalog rows written by hand, prices in USD per million
+ * tokens (as people quote them), so a table reads `{ provider: "groq", prompt: 1, completion: 1 }`.
+ */
+import { buildSnapshot, type CatalogSnapshot } from "../../../src/catalog/snapshot";
+import type { EndpointRow, ModelRow, ProviderRow } from "../../../src/db/queries/catalog";
+import type { ChatRequest } from "../../../src/schema/chat-request";
+import { formatDecimal, parseDecimal } from "../../../src/usage/decimal";
+
+const EPOCH = new Date("2025-01-01T00:00:00Z");
+
+/** USD per million tokens → the catalog's USD-per-token decimal string, exactly. */
+export function perToken(usdPerMillion: number): string {
+  return formatDecimal(parseDecimal(String(usdPerMillion)) / 1_000_000n, 18);
+}
+
+export function providerRow(slug: string, overrides: Partial<ProviderRow> = {}): ProviderRow {
+  return {
+    slug,
+    name: slug.charAt(0).toUpperCase() + slug.slice(1),
+    adapter: "openai",
+    baseUrl: `https://${slug.replace("/", "-")}.example/v1`,
+    apiKeyEnv: null,
+    config: {},
+    dataPolicy: { training: false, retainsPrompts: false },
+    privacyPolicyUrl: null,
+    termsOfServiceUrl: null,
+    statusPageUrl: null,
+    headquarters: null,
+    createdAt: EPOCH,
+    updatedAt: EPOCH,
+    ...overrides,
+  };
+}
+
+export function modelRow(id: string, overrides: Partial<ModelRow> = {}): ModelRow {
+  return {
+    id,
+    canonicalSlug: id,
+    name: id,
+    releasedAt: EPOCH,
+    description: "",
+    contextLength: 128_000,
+    inputModalities: ["text"],
+    outputModalities: ["text"],
+    tokenizer: "Other",
+    instructType: null,
+    reasoning: null,
+    defaultParameters: null,
+    expirationDate: null,
+    createdAt: EPOCH,
+    updatedAt: EPOCH,
+    ...overrides,
+  };
+}
+
+/** One endpoint as a test states it: the provider slug, prices per million, and any row field. */
+export interface EndpointSpec extends Partial<Omit<EndpointRow, "modelId" | "providerSlug">> {
+  provider: string;
+  /** USD per million prompt tokens (default 1). */
+  prompt?: number;
+  /** USD per million completion tokens (default 1). */
+  completion?: number;
+}
+
+let nextId = 1;
+
+export function endpointRow(modelId: string, spec: EndpointSpec): EndpointRow {
+  const { provider, prompt = 1, completion = 1, ...rest } = spec;
+  return {
+    id: nextId++,
+    modelId,
+    providerSlug: provider,
+    providerModelId: `${modelId}@${provider}`,
+    contextLength: 128_000,
+    maxCompletionTokens: null,
+    maxPromptTokens: null,
+    pricePrompt: perToken(prompt),
+    priceCompletion: perToken(completion),
+    priceRequest: "0",
+    priceImage: "0",
+    priceInputCacheRead: null,
+    priceInputCacheWrite: null,
+    priceInternalReasoning: null,
+    supportedParameters: ["max_tokens", "temperature", "tools", "tool_choice", "response_format"],
+    quantization: "unknown",
+    status: 0,
+    supportsImplicitCaching: false,
+    maxMessages: null,
+    createdAt: EPOCH,
+    updatedAt: EPOCH,
+    ...rest,
+  };
+}
+
+/**
+ * A snapshot from `{ modelId: [endpoint specs] }`. Providers are created for every slug used;
+ * `providers` overrides some of their fields (data policy, display name).
+ */
+export function catalogOf(
+  models: Record<string, EndpointSpec[]>,
+  providers: Record<string, Partial<ProviderRow>> = {},
+): CatalogSnapshot {
+  const endpoints = Object.entries(models).flatMap(([id, specs]) => specs.map((s) => endpointRow(id, s)));
+  const slugs = new Set([...endpoints.map((e) => e.providerSlug), ...Object.keys(providers)]);
+  return buildSnapshot({
+    providers: [...slugs].map((slug) => providerRow(slug, providers[slug])),
+    models: Object.keys(models).map((id) => modelRow(id)),
+    endpoints,
+  });
+}
+
+/** A request with one user message; everything else as given. */
+export function chat(fields: Partial<ChatRequest>): ChatRequest {
+  return { messages: [{ role: "user", content: "Hello" }], ...fields };
+}

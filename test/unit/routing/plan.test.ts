@@ -1,0 +1,610 @@
+/**
+ * The routing plan as a specification (API.md b3 provider preferences, b4 model ids and
+ * variants, b5.2 context selection with compression, b10 default price-weighted routing).
+ * Attempts are written `model@provider`, in the order the gateway would try them.
+ */
+import { describe, expect, it } from "vitest";
+import type { CatalogSnapshot } from "../../../src/catalog/snapshot";
+import { GatewayError } from "../../../src/errors";
+import { type PlanInput, parseModelId, planRoute, requestedModels } from "../../../src/routing/plan";
+import type { ChatRequest } from "../../../src/schema/chat-request";
+import { catalogOf, chat } from "./catalog-rows";
+
+/** `random = 0` always draws the first (cheapest healthy) endpoint, so default order is by price. */
+function plan(
+  request: Partial<ChatRequest>,
+  catalog: CatalogSnapshot,
+  opts: Partial<Omit<PlanInput, "request" | "catalog">> = {},
+) {
+  const result = planRoute({
+    request: chat(request),
+    catalog,
+    promptTokens: opts.promptTokens ?? 100,
+    compression: opts.compression ?? (() => false),
+    random: opts.random ?? (() => 0),
+  });
+  return {
+    attempts: result.attempts.map((a) => `${a.modelId}@${a.provider.slug}`),
+    excluded: result.excluded,
+  };
+}
+const attemptsOf = (...args: Parameters<typeof plan>) => plan(...args).attempts;
+
+/** A seeded PRNG (mulberry32) so the statistical tests are reproducible. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe("model ids", () => {
+  it.each([
+    ["author/slug", "author/slug", undefined],
+    ["author/slug:free", "author/slug", "free"],
+    ["author/slug:floor", "author/slug", "floor"],
+    ["author/slug:nitro", "author/slug", "nitro"],
+    ["author/slug:thinking", "author/slug", "thinking"],
+    ["author/slug:turbo", "author/slug:turbo", undefined],
+    ["ollama/llama3:8b", "ollama/llama3:8b", undefined],
+    [":free", ":free", undefined],
+  ])("%s → base %s, variant %s", (id, base, variant) => {
+    expect(parseModelId(id)).toEqual({ base, variant });
+  });
+
+  it.each<[string, Partial<ChatRequest>, string[]]>([
+    ["model alone", { model: "a/x" }, ["a/x"]],
+    ["models alone, in order", { models: ["a/y", "a/x"] }, ["a/y", "a/x"]],
+    ["model first, then models", { model: "a/x", models: ["a/y", "a/z"] }, ["a/x", "a/y", "a/z"]],
+    ["model repeated in models", { model: "a/x", models: ["a/y", "a/x"] }, ["a/x", "a/y"]],
+    ["repeats inside models", { models: ["a/y", "a/y", "a/x", "a/y"] }, ["a/y", "a/x"]],
+    ["a variant is another model id", { model: "a/x", models: ["a/x:free"] }, ["a/x", "a/x:free"]],
+  ])("%s", (_name, request, expected) => {
+    expect(requestedModels(chat(request))).toEqual(expected);
+  });
+});
+
+describe("models and fallback order", () => {
+  const catalog = catalogOf({
+    "a/x": [{ provider: "p1" }],
+    "a/y": [{ provider: "p2" }],
+    "a/z": [{ provider: "p3" }],
+  });
+
+  it.each<[string, Partial<ChatRequest>, string[]]>([
+    ["model", { model: "a/x" }, ["a/x@p1"]],
+    ["models, in the given order", { models: ["a/z", "a/x"] }, ["a/z@p3", "a/x@p1"]],
+    ["model before models, no repeats", { model: "a/y", models: ["a/x", "a/y"] }, ["a/y@p2", "a/x@p1"]],
+  ])("%s", (_name, request, expected) => {
+    expect(attemptsOf(request, catalog)).toEqual(expected);
+  });
+
+  it.each<[string, Partial<ChatRequest>, string]>([
+    ["unknown model", { model: "nope/nothing" }, "nope/nothing"],
+    ["unknown fallback model", { model: "a/x", models: ["a/y", "nope/late"] }, "nope/late"],
+    ["unknown variant suffix", { model: "a/x:turbo" }, "a/x:turbo"],
+  ])("%s → 400 naming it", (_name, request, named) => {
+    let thrown: unknown;
+    try {
+      plan(request, catalog);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(GatewayError);
+    const err = thrown as GatewayError;
+    expect(err.status).toBe(400);
+    expect(err.message).toContain(named);
+    expect(err.toErrorObject().metadata).toMatchObject({
+      availability: { code: "model_not_found", requested_models: [named] },
+    });
+  });
+});
+
+describe("variants (b4)", () => {
+  const catalog = catalogOf({
+    "m/mixed": [
+      { provider: "paid-cheap", prompt: 1, completion: 1 },
+      { provider: "paid-dear", prompt: 5, completion: 5 },
+      { provider: "free-a", prompt: 0, completion: 0 },
+      { provider: "free-b", prompt: 0, completion: 0 },
+    ],
+    "m/allfree": [
+      { provider: "free-a", prompt: 0, completion: 0 },
+      { provider: "free-b", prompt: 0, completion: 0 },
+    ],
+    "m/paid": [{ provider: "paid-cheap" }],
+  });
+
+  it.each<[string, string, string[]]>([
+    [
+      ":free serves only zero-priced endpoints",
+      "m/mixed:free",
+      ["m/mixed:free@free-a", "m/mixed:free@free-b"],
+    ],
+    ["the plain id prefers paid endpoints", "m/mixed", ["m/mixed@paid-cheap", "m/mixed@paid-dear"]],
+    [
+      "the plain id uses free endpoints when all are free",
+      "m/allfree",
+      ["m/allfree@free-a", "m/allfree@free-b"],
+    ],
+    [":free of a model with no free endpoint is empty", "m/paid:free", []],
+  ])("%s", (_name, model, expected) => {
+    expect(attemptsOf({ model }, catalog)).toEqual(expected);
+  });
+
+  it(":free records the paid endpoints it left out", () => {
+    expect(plan({ model: "m/mixed:free" }, catalog).excluded).toEqual({
+      free_variant: ["m/mixed@paid-cheap", "m/mixed@paid-dear"],
+    });
+  });
+
+  const sorted = catalogOf({
+    "m/s": [
+      { provider: "mid", prompt: 2, completion: 2 },
+      { provider: "dear", prompt: 9, completion: 9 },
+      { provider: "cheap", prompt: 1, completion: 1 },
+      { provider: "down", prompt: 0.5, completion: 0.5, status: -2 },
+    ],
+  });
+  it.each([
+    ["m/s:floor", ["cheap", "mid", "dear", "down"]],
+    ["m/s:nitro", ["cheap", "mid", "dear", "down"]],
+  ])("%s sorts (no load balancing, degraded last) whatever the draw", (model, providers) => {
+    for (const r of [0, 0.5, 0.999]) {
+      expect(attemptsOf({ model }, sorted, { random: () => r })).toEqual(
+        providers.map((p) => `${model}@${p}`),
+      );
+    }
+  });
+});
+
+describe("provider.only / provider.ignore (b3)", () => {
+  const catalog = catalogOf(
+    {
+      "m/x": [
+        { provider: "deepinfra", prompt: 1 },
+        { provider: "deepinfra/turbo", prompt: 2 },
+        { provider: "together", prompt: 3 },
+        { provider: "google-vertex", prompt: 4 },
+      ],
+    },
+    { "google-vertex": { name: "Google Vertex" } },
+  );
+
+  it.each<[string, NonNullable<ChatRequest["provider"]>, string[]]>([
+    [
+      "only a base slug: the provider and its variants",
+      { only: ["deepinfra"] },
+      ["deepinfra", "deepinfra/turbo"],
+    ],
+    ["only a variant slug: just that variant", { only: ["deepinfra/turbo"] }, ["deepinfra/turbo"]],
+    ["only, case-insensitive", { only: ["DeepInfra/Turbo", "TOGETHER"] }, ["deepinfra/turbo", "together"]],
+    ["only by display name", { only: ["google vertex"] }, ["google-vertex"]],
+    ["only a slug nobody serves", { only: ["groq"] }, []],
+    ["ignore a base slug drops its variants", { ignore: ["deepinfra"] }, ["together", "google-vertex"]],
+    [
+      "ignore a variant keeps the base",
+      { ignore: ["deepinfra/turbo"] },
+      ["deepinfra", "together", "google-vertex"],
+    ],
+    ["ignore, case-insensitive", { ignore: ["Together"] }, ["deepinfra", "deepinfra/turbo", "google-vertex"]],
+    [
+      "only and ignore together",
+      { only: ["deepinfra", "together"], ignore: ["deepinfra/turbo"] },
+      ["deepinfra", "together"],
+    ],
+    ["a base slug does not match a longer slug", { only: ["deep"] }, []],
+  ])("%s", (_name, provider, expected) => {
+    expect(attemptsOf({ model: "m/x", provider }, catalog)).toEqual(expected.map((p) => `m/x@${p}`));
+  });
+
+  it("records the left-out endpoints as allowed_providers", () => {
+    expect(plan({ model: "m/x", provider: { only: ["together"] } }, catalog).excluded).toEqual({
+      allowed_providers: ["m/x@deepinfra", "m/x@deepinfra/turbo", "m/x@google-vertex"],
+    });
+  });
+});
+
+describe("hard filters (b3)", () => {
+  const catalog = catalogOf(
+    {
+      "m/x": [
+        { provider: "a", prompt: 1, completion: 2, quantization: "fp8" },
+        { provider: "b", prompt: 1.01, completion: 2, quantization: "bf16" },
+        { provider: "c", prompt: 0.5, completion: 2.01, quantization: "fp8", priceRequest: "0.3" },
+        { provider: "d", prompt: 0.25, completion: 0.5, quantization: "int4", priceRequest: "0.31" },
+      ],
+    },
+    {
+      a: { dataPolicy: { training: true, retainsPrompts: true } },
+      b: { dataPolicy: { training: false, retainsPrompts: true, retentionDays: 30 } },
+    },
+  );
+  type Prefs = NonNullable<ChatRequest["provider"]>;
+
+  it.each<[string, Prefs, string[], string]>([
+    ["quantizations", { quantizations: ["fp8"] }, ["c", "a"], "quantization"],
+    ["quantizations, several", { quantizations: ["int4", "bf16"] }, ["d", "b"], "quantization"],
+    [
+      "max_price.prompt (USD per million, inclusive)",
+      { max_price: { prompt: 1 } },
+      ["d", "c", "a"],
+      "max_price",
+    ],
+    ["max_price.completion", { max_price: { completion: 2 } }, ["d", "a", "b"], "max_price"],
+    [
+      "max_price.request (USD per request, inclusive)",
+      { max_price: { request: 0.3 } },
+      ["c", "a", "b"],
+      "max_price",
+    ],
+    ["max_price, all at once", { max_price: { prompt: 1, completion: 2, request: 0.3 } }, ["a"], "max_price"],
+    [
+      "data_collection: deny drops providers that train",
+      { data_collection: "deny" },
+      ["d", "c", "b"],
+      "data_policy:training",
+    ],
+    ["zdr drops providers that retain prompts", { zdr: true }, ["d", "c"], "data_policy:zdr"],
+  ])("%s", (_name, provider, kept, reason) => {
+    const { attempts, excluded } = plan({ model: "m/x", provider }, catalog);
+    expect(attempts).toEqual(kept.map((p) => `m/x@${p}`));
+    const left = ["a", "b", "c", "d"].filter((p) => !kept.includes(p)).map((p) => `m/x@${p}`);
+    expect(excluded).toEqual({ [reason]: left });
+  });
+
+  it.each<[string, Prefs]>([
+    ["data_collection: allow", { data_collection: "allow" }],
+    ["zdr: false", { zdr: false }],
+    ["empty lists", { only: [], ignore: [], quantizations: [] }],
+    ["generous max_price", { max_price: { prompt: 100, completion: 100, request: 1 } }],
+  ])("%s filters nothing", (_name, provider) => {
+    expect(plan({ model: "m/x", provider }, catalog)).toEqual({
+      attempts: ["m/x@d", "m/x@c", "m/x@a", "m/x@b"],
+      excluded: {},
+    });
+  });
+});
+
+describe("parameters: require_parameters (hard) and the tools/response_format preference (soft)", () => {
+  const catalog = catalogOf({
+    "m/x": [
+      { provider: "plain", prompt: 1, supportedParameters: ["max_tokens", "temperature"] },
+      { provider: "tools", prompt: 2, supportedParameters: ["max_tokens", "tools", "tool_choice"] },
+      {
+        provider: "json",
+        prompt: 3,
+        supportedParameters: ["max_tokens", "response_format", "structured_outputs"],
+      },
+    ],
+    "m/none": [{ provider: "plain", supportedParameters: ["max_tokens"] }],
+  });
+  const tools = [{ type: "function" as const, function: { name: "f", parameters: { type: "object" } } }];
+
+  it.each<[string, Partial<ChatRequest>, string[]]>([
+    ["no special parameters: all", {}, ["plain", "tools", "json"]],
+    ["tools prefer tool-capable endpoints", { tools }, ["tools"]],
+    [
+      "response_format prefers endpoints that support it",
+      { response_format: { type: "json_object" } },
+      ["json"],
+    ],
+    ["temperature alone is no preference", { temperature: 0.2 }, ["plain", "tools", "json"]],
+    [
+      "require_parameters: temperature only where supported",
+      { temperature: 0.2, provider: { require_parameters: true } },
+      ["plain"],
+    ],
+    [
+      "require_parameters: json_schema needs structured_outputs",
+      {
+        response_format: { type: "json_schema", json_schema: { name: "s", schema: { type: "object" } } },
+        provider: { require_parameters: true },
+      },
+      ["json"],
+    ],
+    [
+      "require_parameters with nothing set keeps all",
+      { provider: { require_parameters: true } },
+      ["plain", "tools", "json"],
+    ],
+  ])("%s", (_name, request, expected) => {
+    expect(attemptsOf({ model: "m/x", ...request }, catalog)).toEqual(expected.map((p) => `m/x@${p}`));
+  });
+
+  it("require_parameters records what it left out", () => {
+    expect(plan({ model: "m/x", tools, provider: { require_parameters: true } }, catalog).excluded).toEqual({
+      require_parameters: ["m/x@plain", "m/x@json"],
+    });
+  });
+
+  it("require_parameters can empty a model; the soft preference never does", () => {
+    expect(attemptsOf({ model: "m/none", tools, provider: { require_parameters: true } }, catalog)).toEqual(
+      [],
+    );
+    expect(attemptsOf({ model: "m/none", tools }, catalog)).toEqual(["m/none@plain"]);
+  });
+
+  it("the soft preference applies after the hard filters, so it never empties a model", () => {
+    // The only tool-capable endpoint cannot produce 4,000 tokens; the plain one can and must stay.
+    const capped = catalogOf({
+      "m/x": [
+        { provider: "tools", supportedParameters: ["tools", "max_tokens"], maxCompletionTokens: 1000 },
+        { provider: "plain", supportedParameters: ["max_tokens"], maxCompletionTokens: 8000 },
+      ],
+    });
+    expect(attemptsOf({ model: "m/x", tools, max_tokens: 4000 }, capped)).toEqual(["m/x@plain"]);
+    expect(attemptsOf({ model: "m/x", tools, max_tokens: 500 }, capped)).toEqual(["m/x@tools"]);
+  });
+});
+
+describe("max_tokens over an endpoint's max completion", () => {
+  const catalog = catalogOf({
+    "m/x": [
+      { provider: "small", prompt: 1, maxCompletionTokens: 4096 },
+      { provider: "large", prompt: 2, maxCompletionTokens: 32_768 },
+      { provider: "uncapped", prompt: 3, maxCompletionTokens: null },
+    ],
+  });
+
+  it.each<[string, Partial<ChatRequest>, string[]]>([
+    ["no max_tokens", {}, ["small", "large", "uncapped"]],
+    ["max_tokens at the cap", { max_tokens: 4096 }, ["small", "large", "uncapped"]],
+    ["max_tokens above a cap", { max_tokens: 4097 }, ["large", "uncapped"]],
+    ["max_completion_tokens counts too", { max_completion_tokens: 40_000 }, ["uncapped"]],
+    ["null max_tokens is none", { max_tokens: null }, ["small", "large", "uncapped"]],
+  ])("%s", (_name, request, expected) => {
+    expect(attemptsOf({ model: "m/x", ...request }, catalog)).toEqual(expected.map((p) => `m/x@${p}`));
+  });
+
+  it("records max_tokens exclusions", () => {
+    expect(plan({ model: "m/x", max_tokens: 5000 }, catalog).excluded).toEqual({ max_tokens: ["m/x@small"] });
+  });
+});
+
+describe("context length, with and without compression (b5.2)", () => {
+  const catalog = catalogOf({
+    "m/x": [
+      { provider: "ctx4k", prompt: 1, contextLength: 4096 },
+      { provider: "ctx8k", prompt: 2, contextLength: 8192 },
+      { provider: "ctx16k", prompt: 3, contextLength: 16_384 },
+    ],
+  });
+  const all = () => true;
+  const smallOnly = (context: number) => context <= 8192;
+
+  it.each<[string, number, number | undefined, PlanInput["compression"], string[]]>([
+    ["everything fits", 1000, undefined, () => false, ["ctx4k", "ctx8k", "ctx16k"]],
+    ["prompt + max_tokens must fit", 3000, 2000, () => false, ["ctx8k", "ctx16k"]],
+    ["no compression: only windows that hold the request", 10_000, undefined, () => false, ["ctx16k"]],
+    ["too long everywhere without compression", 20_000, undefined, () => false, []],
+    ["compression: windows holding half the request join", 10_000, undefined, all, ["ctx8k", "ctx16k"]],
+    ["compression: exactly half counts", 8192, undefined, all, ["ctx4k", "ctx8k", "ctx16k"]],
+    ["compression, none holds half: only the largest window", 40_000, undefined, all, ["ctx16k"]],
+    [
+      "compression only where allowed (≤ 8k), none holds half: largest of those",
+      40_000,
+      undefined,
+      smallOnly,
+      ["ctx8k"],
+    ],
+    ["max_tokens counts toward the half", 6000, 3000, all, ["ctx8k", "ctx16k"]],
+  ])("%s", (_name, promptTokens, max_tokens, compression, expected) => {
+    const request = { model: "m/x", ...(max_tokens ? { max_tokens } : {}) };
+    expect(attemptsOf(request, catalog, { promptTokens, compression })).toEqual(
+      expected.map((p) => `m/x@${p}`),
+    );
+  });
+
+  it("records context_length exclusions", () => {
+    expect(plan({ model: "m/x" }, catalog, { promptTokens: 10_000 }).excluded).toEqual({
+      context_length: ["m/x@ctx4k", "m/x@ctx8k"],
+    });
+  });
+});
+
+describe("provider.order and allow_fallbacks (b3)", () => {
+  const catalog = catalogOf({
+    "m/x": [
+      { provider: "a", prompt: 4 },
+      { provider: "b", prompt: 3 },
+      { provider: "c", prompt: 2 },
+      { provider: "d", prompt: 1 },
+      { provider: "e/fast", prompt: 0.5 },
+    ],
+  });
+  type Prefs = NonNullable<ChatRequest["provider"]>;
+
+  it.each<[string, Prefs, string[]]>([
+    ["order first, then the rest by price", { order: ["b", "a"] }, ["b", "a", "e/fast", "d", "c"]],
+    [
+      "order is case-insensitive and a base slug matches variants",
+      { order: ["E", "C"] },
+      ["e/fast", "c", "d", "b", "a"],
+    ],
+    ["unknown slugs in order are ignored", { order: ["zzz", "a"] }, ["a", "e/fast", "d", "c", "b"]],
+    [
+      "allow_fallbacks: false keeps only the ordered ones",
+      { order: ["b", "a"], allow_fallbacks: false },
+      ["b", "a"],
+    ],
+    ["allow_fallbacks: false without order: only the drawn endpoint", { allow_fallbacks: false }, ["a"]],
+    ["order combines with ignore", { order: ["b", "a"], ignore: ["a"] }, ["b", "e/fast", "d", "c"]],
+  ])("%s", (_name, provider, expected) => {
+    // random 0.999 would pick the dearest endpoint under load balancing: order disables it.
+    expect(attemptsOf({ model: "m/x", provider }, catalog, { random: () => 0.999 })).toEqual(
+      expected.map((p) => `m/x@${p}`),
+    );
+  });
+});
+
+describe("sort, partition and route: sort", () => {
+  // Model m1 is dear, m2 cheap: partition decides whether m1 still goes first.
+  const catalog = catalogOf({
+    "m/one": [
+      { provider: "p", prompt: 5 },
+      { provider: "q", prompt: 3 },
+    ],
+    "m/two": [
+      { provider: "r", prompt: 4 },
+      { provider: "s", prompt: 1 },
+    ],
+  });
+  const models = ["m/one", "m/two"];
+
+  it.each<[string, Partial<ChatRequest>, string[]]>([
+    [
+      'sort "price": per model, primary model first',
+      { provider: { sort: "price" } },
+      ["m/one@q", "m/one@p", "m/two@s", "m/two@r"],
+    ],
+    [
+      'sort {by: "price"} defaults to partition "model"',
+      { provider: { sort: { by: "price" } } },
+      ["m/one@q", "m/one@p", "m/two@s", "m/two@r"],
+    ],
+    [
+      'partition "none": all models\' endpoints in one price order',
+      { provider: { sort: { by: "price", partition: "none" } } },
+      ["m/two@s", "m/one@q", "m/two@r", "m/one@p"],
+    ],
+    ['route: "sort" sorts across models', { route: "sort" }, ["m/two@s", "m/one@q", "m/two@r", "m/one@p"]],
+    [
+      'route: "fallback" keeps model order and load balancing (this draw picks the dearer)',
+      { route: "fallback" },
+      ["m/one@p", "m/one@q", "m/two@r", "m/two@s"],
+    ],
+  ])("%s", (_name, request, expected) => {
+    expect(attemptsOf({ models, ...request }, catalog, { random: () => 0.999 })).toEqual(expected);
+  });
+
+  it('partition "none" still puts degraded endpoints last', () => {
+    const degraded = catalogOf({
+      "m/one": [{ provider: "p", prompt: 5 }],
+      "m/two": [
+        { provider: "down", prompt: 0.1, status: -3 },
+        { provider: "s", prompt: 1 },
+      ],
+    });
+    expect(attemptsOf({ models, route: "sort" }, degraded)).toEqual(["m/two@s", "m/one@p", "m/two@down"]);
+  });
+});
+
+describe("default routing: price-weighted choice (b10)", () => {
+  const catalog = catalogOf({
+    "m/two": [
+      { provider: "dollar", prompt: 0.5, completion: 0.5 },
+      { provider: "three", prompt: 1.5, completion: 1.5 },
+    ],
+    "m/three": [
+      { provider: "one", prompt: 1, completion: 0 },
+      { provider: "two", prompt: 2, completion: 0 },
+      { provider: "four", prompt: 4, completion: 0 },
+    ],
+    "m/degraded": [
+      { provider: "down", prompt: 0.1, completion: 0.1, status: -1 },
+      { provider: "ok-dear", prompt: 3, completion: 3 },
+      { provider: "ok-cheap", prompt: 1, completion: 1 },
+    ],
+    "m/solo": [{ provider: "only" }],
+  });
+
+  function firstChoices(model: string, draws: number, random: () => number) {
+    const counts: Record<string, number> = {};
+    for (let i = 0; i < draws; i++) {
+      const first = attemptsOf({ model }, catalog, { random })[0]!;
+      counts[first] = (counts[first] ?? 0) + 1;
+    }
+    return counts;
+  }
+
+  it("a $1 endpoint is chosen about 9× as often as a $3 one (1/price²)", () => {
+    const counts = firstChoices("m/two", 10_000, seeded(42));
+    const ratio = counts["m/two@dollar"]! / counts["m/two@three"]!;
+    expect(ratio).toBeGreaterThan(8);
+    expect(ratio).toBeLessThan(10);
+  });
+
+  it("three endpoints at $1, $2, $4 are drawn 16 : 4 : 1", () => {
+    const counts = firstChoices("m/three", 21_000, seeded(7));
+    // Expected 16,000 : 4,000 : 1,000; allow ±5 standard deviations.
+    expect(counts["m/three@one"]).toBeGreaterThan(15_700);
+    expect(counts["m/three@one"]).toBeLessThan(16_300);
+    expect(counts["m/three@two"]).toBeGreaterThan(3_700);
+    expect(counts["m/three@two"]).toBeLessThan(4_300);
+    expect(counts["m/three@four"]).toBeGreaterThan(850);
+    expect(counts["m/three@four"]).toBeLessThan(1_150);
+  });
+
+  it.each([
+    [0, ["one", "two", "four"]],
+    [16 / 21 - 0.001, ["one", "two", "four"]],
+    [16 / 21 + 0.001, ["two", "one", "four"]],
+    [20 / 21 + 0.001, ["four", "one", "two"]],
+    [0.9999, ["four", "one", "two"]],
+  ])("random %f: the drawn endpoint first, then the rest by price", (r, providers) => {
+    expect(attemptsOf({ model: "m/three" }, catalog, { random: () => r })).toEqual(
+      providers.map((p) => `m/three@${p}`),
+    );
+  });
+
+  it("a degraded endpoint is never drawn and goes last, however cheap", () => {
+    const counts = firstChoices("m/degraded", 2_000, seeded(3));
+    expect(counts["m/degraded@down"]).toBeUndefined();
+    for (const r of [0, 0.5, 0.99]) {
+      expect(attemptsOf({ model: "m/degraded" }, catalog, { random: () => r }).at(-1)).toBe(
+        "m/degraded@down",
+      );
+    }
+  });
+
+  it("a single endpoint needs no draw", () => {
+    let calls = 0;
+    const random = () => {
+      calls++;
+      return 0.5;
+    };
+    expect(attemptsOf({ model: "m/solo" }, catalog, { random })).toEqual(["m/solo@only"]);
+    expect(calls).toBe(0);
+  });
+
+  it("each model of models[] is balanced on its own, in model order", () => {
+    expect(attemptsOf({ models: ["m/solo", "m/two"] }, catalog, { random: () => 0.999 })).toEqual([
+      "m/solo@only",
+      "m/two@three",
+      "m/two@dollar",
+    ]);
+  });
+});
+
+describe("exclusions across models", () => {
+  it("collects every reason, per model and provider, and leaves an empty plan when nothing is left", () => {
+    const catalog = catalogOf(
+      {
+        "m/a": [
+          { provider: "trainer", prompt: 1 },
+          { provider: "tiny", prompt: 1, contextLength: 1000 },
+        ],
+        "m/b": [{ provider: "pricey", prompt: 50 }],
+      },
+      { trainer: { dataPolicy: { training: true, retainsPrompts: false } } },
+    );
+    const result = plan(
+      { models: ["m/a", "m/b"], provider: { data_collection: "deny", max_price: { prompt: 10 } } },
+      catalog,
+      { promptTokens: 2000 },
+    );
+    expect(result).toEqual({
+      attempts: [],
+      excluded: {
+        "data_policy:training": ["m/a@trainer"],
+        context_length: ["m/a@tiny"],
+        max_price: ["m/b@pricey"],
+      },
+    });
+  });
+});
