@@ -1,0 +1,305 @@
+/**
+ * `npm run bench`: Switchyard's added latency and cost against the physical floor, in one run
+ * on loopback against one mock upstream (bench/README.md). Three targets, interleaved phase by
+ * phase by bench/run-bench.mjs:
+ *
+ * - `direct`: the mock upstream itself;
+ * - `floor-workerd`: a bare Hono pass-through Worker (bench/peers/floor-worker.mjs) on plain workerd;
+ * - `switchyard`: the production bundle on plain workerd (`npm run serve` style), with a real
+ *   Hyperdrive binding to Postgres, the default CACHE_TTL_SECONDS and a real key.
+ *
+ * Postgres: BENCH_DATABASE_URL when set (its database is created and migrated), else an embedded
+ * Postgres of its own under DATA_DIR/bench (so the bench's connections never crowd a shared
+ * server). Arguments are passed to the harness (e.g. `npm run bench -- --rounds 3`). Writes
+ * bench/results/<stamp>/ (harness results + report.md with the targets) and prints report.md.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { gzipSync } from "node:zlib";
+import { count, eq } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/postgres-js";
+import { build } from "esbuild";
+import postgres from "postgres";
+import { type BenchInfo, targetsReport } from "../bench/targets.ts";
+import { generateApiKey, hashApiKey, keyLabel } from "../src/auth/api-key.ts";
+import { loadCatalog } from "../src/catalog/load.ts";
+import { parseCatalog } from "../src/catalog/parse.ts";
+import { insertKey } from "../src/db/queries/keys.ts";
+import * as schema from "../src/db/schema.ts";
+import { ensureBundle, WRANGLER_ENV } from "./lib/bundle.ts";
+import { type EmbeddedPostgres, startEmbeddedPostgres } from "./lib/embedded-postgres.ts";
+import { ensureDatabase, migrateDatabase } from "./lib/migrate.ts";
+import { DATA_DIR, PROJECT_ROOT } from "./lib/paths.ts";
+import { readWranglerSettings, renderWorkerdConfig, workerdBinary } from "./lib/workerd-config.ts";
+
+const BENCH_DIR = join(PROJECT_ROOT, "bench");
+const note = (message: string) => console.error(`bench: ${message}`);
+
+const passthrough = process.argv.slice(2);
+const option = (name: string): string | undefined => {
+  const i = passthrough.indexOf(`--${name}`);
+  return i >= 0 ? passthrough[i + 1] : undefined;
+};
+const mockPort = Number(option("mock-port") ?? 18080);
+const mockUrl = `http://127.0.0.1:${mockPort}`;
+const FLOOR_PORT = Number(process.env.BENCH_FLOOR_PORT ?? 18383);
+const GATEWAY_PORT = Number(process.env.BENCH_GATEWAY_PORT ?? 18484);
+const stamp = new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
+const outDir = resolve(option("out") ?? join(BENCH_DIR, "results", stamp));
+mkdirSync(outDir, { recursive: true });
+const genDir = join(outDir, "workerd");
+mkdirSync(genDir, { recursive: true, mode: 0o700 });
+
+/** Upstream model ids the harness sends (the mock reads chunk count and pacing from the name). */
+const MOCK_MODELS = ["gpt-4o-mini", "mock-c5-d0", "mock-c50-d0", "mock-c20-d10", "mock-c20-d200"];
+const PROVIDER_SECRET = "BENCH_MOCK_API_KEY";
+
+/** One OpenAI-dialect provider at the mock; `bench/<name>` → upstream `<name>`. */
+function benchCatalog() {
+  return parseCatalog(
+    {
+      providers: [
+        {
+          slug: "bench-mock",
+          name: "Bench Mock",
+          adapter: "openai",
+          baseUrl: `${mockUrl}/v1`,
+          apiKeyEnv: PROVIDER_SECRET,
+          dataPolicy: { training: false, retainsPrompts: false },
+        },
+      ],
+      models: MOCK_MODELS.map((m) => ({
+        id: `bench/${m}`,
+        name: `Bench: ${m}`,
+        created: "2026-01-01",
+        contextLength: 128_000,
+        inputModalities: ["text"],
+        outputModalities: ["text"],
+      })),
+      endpoints: MOCK_MODELS.map((m) => ({
+        model: `bench/${m}`,
+        provider: "bench-mock",
+        providerModelId: m,
+        contextLength: 128_000,
+        maxCompletionTokens: 8_192,
+        pricing: { prompt: "0.000001", completion: "0.000002" },
+        supportedParameters: ["temperature", "max_tokens", "stop", "seed", "top_p"],
+        quantization: "unknown",
+      })),
+    },
+    "bench catalog",
+  );
+}
+
+async function prepareDatabase(): Promise<{ url: string; embedded?: EmbeddedPostgres }> {
+  let embedded: EmbeddedPostgres | undefined;
+  let base = process.env.BENCH_DATABASE_URL;
+  if (!base) {
+    const port = Number(process.env.SWITCHYARD_BENCH_PG_PORT ?? 54339);
+    note(`starting an embedded Postgres for the bench on 127.0.0.1:${port} (${join(DATA_DIR, "bench")})`);
+    embedded = await startEmbeddedPostgres({
+      dataDir: join(DATA_DIR, "bench"),
+      port,
+      password: "switchyard-bench",
+      note,
+    });
+    base = embedded.url;
+  }
+  const url = new URL(base);
+  url.pathname = "/switchyard_bench";
+  await ensureDatabase(url.toString());
+  await migrateDatabase(url.toString());
+  return { url: url.toString(), embedded };
+}
+
+async function seed(url: string): Promise<{ key: string; hash: string }> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const db = drizzle(sql, { schema });
+    await loadCatalog(db, benchCatalog(), { prune: true });
+    const key = generateApiKey();
+    const hash = await hashApiKey(key);
+    await insertKey(db, {
+      hash,
+      label: keyLabel(key),
+      name: `bench ${stamp}`,
+      credits: "1000000",
+      limit: null,
+    });
+    return { key, hash };
+  } finally {
+    await sql.end();
+  }
+}
+
+async function generationsOf(url: string, hash: string): Promise<number> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const [row] = await drizzle(sql, { schema })
+      .select({ n: count() })
+      .from(schema.generations)
+      .where(eq(schema.generations.keyHash, hash));
+    return row?.n ?? 0;
+  } finally {
+    await sql.end();
+  }
+}
+
+/** The floor Worker, bundled like any Worker and given the same compatibility settings as ours. */
+async function floorConfig(settings: ReturnType<typeof readWranglerSettings>): Promise<string> {
+  const dir = join(genDir, "floor");
+  mkdirSync(dir, { recursive: true });
+  await build({
+    entryPoints: [join(BENCH_DIR, "peers", "floor-worker.mjs")],
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    mainFields: ["module", "main"],
+    outfile: join(dir, "worker.js"),
+    logLevel: "warning",
+  });
+  const file = join(dir, "config.capnp");
+  writeFileSync(
+    file,
+    `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [
+    (name = "main", worker = .floor),
+    (name = "loopback", network = (allow = ["local", "private", "public"])),
+  ],
+  sockets = [ (name = "http", address = "127.0.0.1:${FLOOR_PORT}", http = (), service = "main") ],
+);
+const floor :Workerd.Worker = (
+  modules = [ (name = "worker.js", esModule = embed "worker.js") ],
+  compatibilityDate = "${settings.compatibilityDate}",
+  compatibilityFlags = [${settings.compatibilityFlags.map((f) => JSON.stringify(f)).join(", ")}],
+  bindings = [ (name = "UPSTREAM_URL", text = "${mockUrl}") ],
+  globalOutbound = "loopback",
+);
+`,
+  );
+  return file;
+}
+
+function gatewayConfig(
+  settings: ReturnType<typeof readWranglerSettings>,
+  bundleDir: string,
+  databaseUrl: string,
+): string {
+  const dir = join(genDir, "switchyard");
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = join(dir, "config.capnp");
+  writeFileSync(
+    file,
+    renderWorkerdConfig({
+      configDir: dir,
+      bundleDir,
+      listen: `127.0.0.1:${GATEWAY_PORT}`,
+      databaseUrl,
+      compatibilityDate: settings.compatibilityDate,
+      compatibilityFlags: settings.compatibilityFlags,
+      text: { ...settings.vars },
+      fromEnvironment: [PROVIDER_SECRET],
+    }),
+    { mode: 0o600 },
+  );
+  return file;
+}
+
+/** Bytes and gzip -9 bytes of every module in the bundle directory (what a deploy uploads). */
+function bundleSize(dir: string): { bytes: number; gzipBytes: number; files: string[] } {
+  let bytes = 0;
+  let gzipBytes = 0;
+  const files: string[] = [];
+  for (const f of readdirSync(dir)) {
+    if (!/\.(m?js|cjs|wasm)$/.test(f)) continue;
+    const p = join(dir, f);
+    if (!statSync(p).isFile()) continue;
+    const data = readFileSync(p);
+    bytes += data.length;
+    gzipBytes += gzipSync(data, { level: 9 }).length;
+    files.push(f);
+  }
+  return { bytes, gzipBytes, files };
+}
+
+function runHarness(args: string[]): Promise<number | null> {
+  return new Promise((resolveExit, reject) => {
+    const child = spawn(process.execPath, [join(BENCH_DIR, "run-bench.mjs"), ...args], {
+      stdio: ["ignore", "ignore", "inherit"],
+      env: { ...process.env, ...WRANGLER_ENV },
+    });
+    // Ctrl-C reaches the harness too (same process group); it stops what it started.
+    child.on("error", reject);
+    child.on("close", resolveExit);
+  });
+}
+
+async function main(): Promise<number> {
+  const settings = readWranglerSettings();
+  note("building the production bundle (if the sources changed)");
+  const bundleDir = await ensureBundle();
+  const bundle = bundleSize(bundleDir);
+  const db = await prepareDatabase();
+  try {
+    const { key, hash } = await seed(db.url);
+    const workerd = workerdBinary();
+    const floorFile = await floorConfig(settings);
+    const gatewayFile = gatewayConfig(settings, bundleDir, db.url);
+    const floor = {
+      name: "floor-workerd",
+      port: FLOOR_PORT,
+      start: `${workerd} serve ${floorFile}`,
+      headers: { authorization: "Bearer sk-mock" },
+    };
+    const gateway = {
+      name: "switchyard",
+      port: GATEWAY_PORT,
+      start: `${workerd} serve ${gatewayFile}`,
+      path: "/api/v1/chat/completions",
+      modelPrefix: "bench/",
+      headers: { authorization: `Bearer ${key}` },
+      env: { [PROVIDER_SECRET]: "sk-bench-mock-0123456789" },
+      readyTimeoutS: 60,
+    };
+    note(`bundle ${bundle.files.join(", ")}: ${(bundle.gzipBytes / 1024).toFixed(1)} KiB gzipped`);
+    const code = await runHarness([
+      "--gateway-json",
+      JSON.stringify(floor),
+      "--gateway-json",
+      JSON.stringify(gateway),
+      "--floor",
+      "floor-workerd",
+      ...passthrough.filter((a, i) => a !== "--out" && passthrough[i - 1] !== "--out"),
+      "--out",
+      outDir,
+    ]);
+    const resultsFile = join(outDir, "results.json");
+    if (code !== 0 || !existsSync(resultsFile)) {
+      note(`the harness failed (exit ${code}); logs in ${outDir}`);
+      return 1;
+    }
+    // Usage rows are written after each response (waitUntil); give the last ones a moment.
+    await new Promise((r) => setTimeout(r, 2000));
+    const info: BenchInfo = {
+      bundle,
+      generations: await generationsOf(db.url, hash),
+      gatewayLog: readFileSync(join(outDir, "switchyard.log"), "utf8"),
+      database: db.embedded ? "embedded Postgres (bench-only)" : "BENCH_DATABASE_URL",
+    };
+    const results = JSON.parse(readFileSync(resultsFile, "utf8"));
+    const report = `${targetsReport(results, info)}\n${readFileSync(join(outDir, "results.md"), "utf8")}`;
+    writeFileSync(join(outDir, "report.md"), report);
+    console.log(report);
+    note(`wrote ${join(outDir, "report.md")}`);
+    return 0;
+  } finally {
+    await db.embedded?.stop();
+  }
+}
+
+process.exitCode = await main().catch((e: unknown) => {
+  console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+  return 1;
+});
