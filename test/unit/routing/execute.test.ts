@@ -1,0 +1,472 @@
+/**
+ * The fallback loop as a specification (API.md b8 stream start, b9 errors, b10 failover), with
+ * an injected fetch and clock and the real OpenAI-dialect adapter: which failures move on to
+ * the next attempt, which return to the client, and what the final error carries.
+ */
+import { describe, expect, it } from "vitest";
+import { GatewayError } from "../../../src/errors";
+import { openaiAdapter } from "../../../src/providers/openai";
+import type { ProviderChunk, Target } from "../../../src/providers/types";
+import {
+  ClientGone,
+  type ExecuteDeps,
+  executeCompletion,
+  executeStream,
+  type Prepared,
+} from "../../../src/routing/execute";
+import type { Attempt } from "../../../src/routing/plan";
+import { testTarget } from "../../conformance/adapter-suite";
+import { fixtureBytes, fixtureJson, sseFromJsonl } from "../../conformance/fixtures";
+import { catalogOf, chat } from "./catalog-rows";
+
+const catalog = catalogOf({
+  "m/a": [{ provider: "p1" }, { provider: "p2" }, { provider: "p3" }],
+  "m/b": [{ provider: "p1" }, { provider: "q1" }],
+});
+
+/** `"m/a@p1"` → the attempt the plan would produce. */
+function attempt(id: string): Attempt {
+  const [modelId = "", slug = ""] = id.split("@");
+  const endpoint = catalog.endpointsByModel.get(modelId)?.find((e) => e.providerSlug === slug);
+  const model = catalog.models.get(modelId);
+  const provider = catalog.providers.get(slug);
+  if (!endpoint || !model || !provider) throw new Error(`no such attempt ${id}`);
+  return { modelId, model, endpoint, provider };
+}
+const attempts = (...ids: string[]) => ids.map(attempt);
+
+function targetOf(a: Attempt): Target {
+  return testTarget({
+    provider: {
+      slug: a.provider.slug,
+      name: a.provider.name,
+      adapter: "openai",
+      baseUrl: a.provider.baseUrl,
+      config: {},
+    },
+    endpoint: {
+      model: a.modelId,
+      providerModelId: a.endpoint.providerModelId,
+      contextLength: a.endpoint.contextLength,
+      maxCompletionTokens: a.endpoint.maxCompletionTokens,
+      supportedParameters: a.endpoint.supportedParameters,
+    },
+  });
+}
+
+/** What a provider does with one request. */
+type Reply = Response | "network" | "hang" | ((signal: AbortSignal) => Promise<Response>);
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
+const ok = () => json(200, fixtureJson("openai/chat-text.json"));
+const fail = (status: number, message = `failure ${status}`, headers: Record<string, string> = {}) =>
+  json(status, { error: { message, type: "api_error", code: null } }, headers);
+const contextTooLong = () =>
+  json(400, {
+    error: {
+      message:
+        "This model's maximum context length is 8192 tokens. However, your messages resulted in 9000 tokens.",
+      type: "invalid_request_error",
+      param: "messages",
+      code: "context_length_exceeded",
+    },
+  });
+const sse = (bytes: Uint8Array | string, streamOpen = false) =>
+  new Response(
+    new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(typeof bytes === "string" ? new TextEncoder().encode(bytes) : bytes);
+        if (!streamOpen) controller.close();
+      },
+    }),
+    { status: 200, headers: { "content-type": "text/event-stream" } },
+  );
+const okStream = () =>
+  sse(sseFromJsonl("openai/chat-stream-text-include-usage.chunks.jsonl", { done: true }));
+
+const hang = (signal: AbortSignal) =>
+  new Promise<Response>((_, reject) => signal.addEventListener("abort", () => reject(signal.reason)));
+
+/**
+ * A fetch that answers per provider (by host `<slug>.example`) from a script, one reply per
+ * call, and records which providers were called, in order.
+ */
+function scripted(script: Record<string, Reply[]>) {
+  const calls: string[] = [];
+  const fetch: typeof globalThis.fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
+    const slug = new URL(String(input)).host.replace(/\.example$/, "");
+    calls.push(slug);
+    const reply = script[slug]?.shift();
+    if (reply === undefined) throw new Error(`unexpected call to ${slug}`);
+    const signal = init?.signal ?? new AbortController().signal;
+    if (reply === "network") throw new TypeError("fetch failed");
+    if (reply === "hang") return hang(signal);
+    if (typeof reply === "function") return reply(signal);
+    return reply;
+  };
+  return { fetch, calls };
+}
+
+function deps(
+  fetch: typeof globalThis.fetch,
+  overrides: Partial<ExecuteDeps> = {},
+): ExecuteDeps & { slept: number[] } {
+  let clock = 1_000_000;
+  const slept: number[] = [];
+  return {
+    fetch,
+    adapterFor: () => openaiAdapter,
+    prepare: (a): Prepared => ({ request: chat({ model: a.modelId }), target: targetOf(a) }),
+    firstByteTimeoutMs: 50,
+    now: () => clock,
+    sleep: async (ms) => {
+      slept.push(ms);
+      clock += ms;
+    },
+    slept,
+    ...overrides,
+  };
+}
+
+async function failure(promise: Promise<unknown>): Promise<GatewayError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof GatewayError) return error;
+    throw error;
+  }
+  throw new Error("expected a GatewayError");
+}
+
+describe("executeCompletion: what falls back", () => {
+  it.each<[string, Reply]>([
+    ["408", () => Promise.resolve(fail(408))],
+    ["409", () => Promise.resolve(fail(409))],
+    ["429", () => Promise.resolve(fail(429))],
+    ["500", () => Promise.resolve(fail(500))],
+    ["502", () => Promise.resolve(fail(502))],
+    ["503", () => Promise.resolve(fail(503))],
+    ["529", () => Promise.resolve(fail(529))],
+    ["a network error", "network"],
+    ["no first byte within firstByteTimeoutMs", "hang"],
+    ["an unreadable 200 body", () => Promise.resolve(new Response("<html>oops", { status: 200 }))],
+  ])("%s → the next attempt serves", async (_name, reply) => {
+    const { fetch, calls } = scripted({ p1: [reply], p2: [ok()] });
+    const served = await executeCompletion(attempts("m/a@p1", "m/a@p2"), deps(fetch));
+    expect(calls).toEqual(["p1", "p2"]);
+    expect(served.attempt.provider.slug).toBe("p2");
+    expect(served.completion.choices[0]?.message.content).toBeTruthy();
+    expect(served.log.map((l) => [l.provider, l.status])).toEqual([
+      ["p1", expect.any(Number)],
+      ["p2", 200],
+    ]);
+  });
+
+  it.each([400, 401, 403, 404, 413, 422])("%i → returned to the client, no fallback", async (status) => {
+    const { fetch, calls } = scripted({ p1: [fail(status, "nope")], p2: [ok()] });
+    const err = await failure(executeCompletion(attempts("m/a@p1", "m/a@p2"), deps(fetch)));
+    expect(calls).toEqual(["p1"]);
+    expect(err.status).toBe(status);
+    expect(err.message).toContain("nope");
+  });
+
+  it("a first-byte timeout is a retryable 408 naming the provider, and aborts the request", async () => {
+    let aborted = false;
+    const { fetch } = scripted({
+      p1: [
+        (signal) => {
+          signal.addEventListener("abort", () => {
+            aborted = true;
+          });
+          return hang(signal);
+        },
+      ],
+    });
+    const err = await failure(executeCompletion(attempts("m/a@p1"), deps(fetch, { firstByteTimeoutMs: 5 })));
+    expect(err).toMatchObject({ status: 408, type: "timeout", retryable: true });
+    expect(err.meta.provider).toBe("P1");
+    expect(aborted).toBe(true);
+  });
+});
+
+describe("executeCompletion: context length, Retry-After, prepare, the final error", () => {
+  it("a context-length error skips the rest of that model and moves to the next model", async () => {
+    const { fetch, calls } = scripted({ p1: [contextTooLong()], p2: [ok()], q1: [ok()] });
+    const served = await executeCompletion(attempts("m/a@p1", "m/a@p2", "m/b@q1"), deps(fetch));
+    expect(calls).toEqual(["p1", "q1"]);
+    expect(served.attempt.modelId).toBe("m/b");
+    expect(served.log.map((l) => [l.model, l.provider, l.errorType])).toEqual([
+      ["m/a", "p1", "context_length_exceeded"],
+      ["m/b", "q1", undefined],
+    ]);
+  });
+
+  it("a context-length error on the last model is the final error", async () => {
+    const { fetch } = scripted({ p1: [contextTooLong()] });
+    const err = await failure(executeCompletion(attempts("m/a@p1", "m/a@p2"), deps(fetch)));
+    expect(err).toMatchObject({ status: 400, type: "context_length_exceeded" });
+  });
+
+  it.each<[string, Record<string, string>, number[], string[]]>([
+    [
+      "Retry-After: 2 → waits 2 s, then tries the provider again",
+      { "retry-after": "2" },
+      [2000],
+      ["p1", "p1"],
+    ],
+    ["retry-after-ms: 1500 → waits 1.5 s", { "retry-after-ms": "1500" }, [1500], ["p1", "p1"]],
+    ["Retry-After: 10 → waits the whole 10 s", { "retry-after": "10" }, [10_000], ["p1", "p1"]],
+    ["Retry-After: 11 (over 10 s) → skips that provider", { "retry-after": "11" }, [], ["p1", "q1"]],
+    ["no Retry-After → tries again at once", {}, [], ["p1", "p1"]],
+  ])("%s", async (_name, headers, slept, called) => {
+    const { fetch, calls } = scripted({ p1: [fail(429, "slow down", headers), ok()], q1: [ok()] });
+    const d = deps(fetch);
+    const served = await executeCompletion(attempts("m/a@p1", "m/b@p1", "m/b@q1"), d);
+    expect(d.slept).toEqual(slept);
+    expect(calls).toEqual(called);
+    expect(served.attempt.provider.slug).toBe(called.at(-1));
+  });
+
+  it("Retry-After is per provider: another provider is tried without waiting", async () => {
+    const { fetch, calls } = scripted({ p1: [fail(429, "wait", { "retry-after": "5" })], p2: [ok()] });
+    const d = deps(fetch);
+    await executeCompletion(attempts("m/a@p1", "m/a@p2"), d);
+    expect(d.slept).toEqual([]);
+    expect(calls).toEqual(["p1", "p2"]);
+  });
+
+  it("the final error is the last one, with every earlier attempt in metadata.previous_errors, in order", async () => {
+    const { fetch } = scripted({ p1: [fail(500, "one")], p2: [fail(429, "two")], p3: [fail(503, "three")] });
+    const err = await failure(executeCompletion(attempts("m/a@p1", "m/a@p2", "m/a@p3"), deps(fetch)));
+    expect(err.status).toBe(503);
+    expect(err.message).toContain("three");
+    expect(err.toErrorObject().metadata.previous_errors).toEqual([
+      {
+        provider: "p1",
+        model: "m/a",
+        code: 500,
+        error_type: "provider_unavailable",
+        message: expect.stringContaining("one"),
+      },
+      {
+        provider: "p2",
+        model: "m/a",
+        code: 429,
+        error_type: "rate_limit_exceeded",
+        message: expect.stringContaining("two"),
+      },
+    ]);
+  });
+
+  it("a client error after fallbacks carries the earlier ones too", async () => {
+    const { fetch } = scripted({ p1: ["network"], p2: [fail(401, "bad key")] });
+    const err = await failure(executeCompletion(attempts("m/a@p1", "m/a@p2", "m/a@p3"), deps(fetch)));
+    expect(err.status).toBe(401);
+    expect(err.toErrorObject().metadata.previous_errors).toEqual([
+      expect.objectContaining({ provider: "p1", code: 502, error_type: "provider_unavailable" }),
+    ]);
+  });
+
+  it("a single failure has no previous_errors", async () => {
+    const { fetch } = scripted({ p1: [fail(503)] });
+    const err = await failure(executeCompletion(attempts("m/a@p1"), deps(fetch)));
+    expect(err.toErrorObject().metadata.previous_errors).toBeUndefined();
+  });
+
+  it("prepare returning a GatewayError skips that attempt without calling fetch", async () => {
+    const { fetch, calls } = scripted({ p2: [ok()] });
+    const base = deps(fetch);
+    const served = await executeCompletion(attempts("m/a@p1", "m/a@p2"), {
+      ...base,
+      prepare: (a) =>
+        a.provider.slug === "p1" ? new GatewayError(402, "payment_required", "no credits") : base.prepare(a),
+    });
+    expect(calls).toEqual(["p2"]);
+    expect(served.log.map((l) => l.provider)).toEqual(["p2"]);
+  });
+
+  it.each<[string, GatewayError[], number, string]>([
+    ["one refusal", [new GatewayError(402, "payment_required", "no credits")], 402, "payment_required"],
+    [
+      "a context-length refusal wins over others",
+      [
+        new GatewayError(402, "payment_required", "no credits"),
+        new GatewayError(400, "context_length_exceeded", "too long"),
+        new GatewayError(429, "rate_limit_exceeded", "free limit"),
+      ],
+      400,
+      "context_length_exceeded",
+    ],
+    [
+      "otherwise the first refusal",
+      [
+        new GatewayError(429, "rate_limit_exceeded", "free limit"),
+        new GatewayError(402, "payment_required", "x"),
+      ],
+      429,
+      "rate_limit_exceeded",
+    ],
+  ])("when prepare refuses every attempt: %s is the error", async (_name, refusals, status, type) => {
+    const { fetch, calls } = scripted({});
+    const queue = [...refusals];
+    const err = await failure(
+      executeCompletion(attempts("m/a@p1", "m/a@p2", "m/a@p3").slice(0, refusals.length), {
+        ...deps(fetch),
+        prepare: () => queue.shift()!,
+      }),
+    );
+    expect(calls).toEqual([]);
+    expect(err).toMatchObject({ status, type });
+  });
+
+  it("an empty plan is a 503", async () => {
+    const err = await failure(executeCompletion([], deps(scripted({}).fetch)));
+    expect(err).toMatchObject({ status: 503, type: "provider_unavailable" });
+  });
+});
+
+describe("client abort", () => {
+  it("an already-aborted signal stops before any call", async () => {
+    const { fetch, calls } = scripted({ p1: [ok()] });
+    const controller = new AbortController();
+    controller.abort();
+    await expect(
+      executeCompletion(attempts("m/a@p1"), deps(fetch, { signal: controller.signal })),
+    ).rejects.toBeInstanceOf(ClientGone);
+    expect(calls).toEqual([]);
+  });
+
+  it("aborting mid-request aborts the upstream call and tries nothing else", async () => {
+    let upstreamAborted = false;
+    const { fetch, calls } = scripted({
+      p1: [
+        (signal) => {
+          signal.addEventListener("abort", () => {
+            upstreamAborted = true;
+          });
+          setTimeout(() => controller.abort(), 5);
+          return hang(signal);
+        },
+      ],
+      p2: [ok()],
+    });
+    const controller = new AbortController();
+    await expect(
+      executeCompletion(
+        attempts("m/a@p1", "m/a@p2"),
+        deps(fetch, { signal: controller.signal, firstByteTimeoutMs: 5_000 }),
+      ),
+    ).rejects.toBeInstanceOf(ClientGone);
+    expect(upstreamAborted).toBe(true);
+    expect(calls).toEqual(["p1"]);
+  });
+
+  it("aborting between attempts stops the loop", async () => {
+    const controller = new AbortController();
+    const { fetch, calls } = scripted({
+      p1: [
+        async () => {
+          controller.abort();
+          return fail(503);
+        },
+      ],
+      p2: [ok()],
+    });
+    await expect(
+      executeCompletion(attempts("m/a@p1", "m/a@p2"), deps(fetch, { signal: controller.signal })),
+    ).rejects.toBeInstanceOf(ClientGone);
+    expect(calls).toEqual(["p1"]);
+  });
+});
+
+const text = (chunks: readonly ProviderChunk[]) =>
+  chunks.flatMap((c) => c.choices.map((ch) => ch.delta.content ?? "")).join("");
+
+async function drain(reader: ReadableStreamDefaultReader<ProviderChunk>): Promise<ProviderChunk[]> {
+  const out: ProviderChunk[] = [];
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return out;
+    out.push(value);
+  }
+}
+
+describe("executeStream", () => {
+  const role = `data: ${JSON.stringify({ id: "c1", object: "chat.completion.chunk", created: 1, model: "x", choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }] })}\n\n`;
+  const inBand = (code: number, message: string) =>
+    `data: ${JSON.stringify({ error: { code, message, metadata: { error_type: "provider_overloaded" } } })}\n\n`;
+
+  it("the head holds the chunks up to the first content; the rest follows in order", async () => {
+    const { fetch } = scripted({ p1: [okStream()] });
+    const served = await executeStream(attempts("m/a@p1"), deps(fetch));
+    const first = served.head.findIndex((c) => c.choices.some((ch) => !!ch.delta.content));
+    expect(first).toBe(served.head.length - 1);
+    expect(text(served.head)).not.toBe("");
+    const rest = await drain(served.rest);
+    expect(rest.length).toBeGreaterThan(0);
+    expect(rest.filter((c) => c.usage).length).toBe(1);
+    expect(served.log).toEqual([expect.objectContaining({ provider: "p1", status: 200 })]);
+  });
+
+  it.each<[string, Reply]>([
+    ["an HTTP 503", () => Promise.resolve(fail(503))],
+    ["an in-band error before any content", () => Promise.resolve(sse(role + inBand(503, "Overloaded")))],
+    ["an in-band 429 as the first event", () => Promise.resolve(sse(inBand(429, "Rate limited")))],
+    ["a stream that stalls before its first content", () => Promise.resolve(sse(role, true))],
+    [
+      "a stream cut before any content",
+      () => Promise.resolve(sse(`${role}data: {"choices":[{"index":0,"delta":{"con`)),
+    ],
+  ])("%s → falls back to the next attempt", async (_name, reply) => {
+    const { fetch, calls } = scripted({ p1: [reply], p2: [okStream()] });
+    const served = await executeStream(attempts("m/a@p1", "m/a@p2"), deps(fetch, { firstByteTimeoutMs: 30 }));
+    expect(calls).toEqual(["p1", "p2"]);
+    expect(served.attempt.provider.slug).toBe("p2");
+    expect(served.log.map((l) => l.provider)).toEqual(["p1", "p2"]);
+  });
+
+  it("an in-band error after content is not a fallback: it is returned in rest (groq/stream-error-tool-use-failed.sse)", async () => {
+    const { fetch, calls } = scripted({
+      p1: [sse(fixtureBytes("groq/stream-error-tool-use-failed.sse"))],
+      p2: [okStream()],
+    });
+    const served = await executeStream(attempts("m/a@p1", "m/a@p2"), deps(fetch));
+    expect(calls).toEqual(["p1"]);
+    expect(served.attempt.provider.slug).toBe("p1");
+    expect(served.head.some((c) => c.choices.some((ch) => !!ch.delta.reasoning))).toBe(true);
+    const err = await drain(served.rest).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(GatewayError);
+  });
+
+  it("a non-retryable in-band error before content is returned to the client", async () => {
+    const { fetch, calls } = scripted({ p1: [sse(role + inBand(400, "Bad tool schema"))], p2: [okStream()] });
+    const err = await failure(executeStream(attempts("m/a@p1", "m/a@p2"), deps(fetch)));
+    expect(calls).toEqual(["p1"]);
+    expect(err.status).toBe(400);
+  });
+
+  it("abort() stops the upstream request of a served stream", async () => {
+    let upstreamAborted = false;
+    const { fetch } = scripted({
+      p1: [
+        async (signal) => {
+          signal.addEventListener("abort", () => {
+            upstreamAborted = true;
+          });
+          return sse(
+            `${role}data: {"choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}]}\n\n`,
+            true,
+          );
+        },
+      ],
+    });
+    const served = await executeStream(attempts("m/a@p1"), deps(fetch));
+    expect(text(served.head)).toBe("Hi");
+    served.abort();
+    expect(upstreamAborted).toBe(true);
+  });
+});
