@@ -22,6 +22,8 @@ const HANDLERS: Record<string, MockHandler> = {
 
 export interface RecordedRequest extends MockRequest {
   protocol: string;
+  /** When the request arrived (ms since the epoch). */
+  receivedAt: number;
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -61,7 +63,7 @@ export async function startMockProviders(
         headers: req.headers,
         bodyText: await readBody(req),
       };
-      requests.push({ ...mockReq, protocol });
+      requests.push({ ...mockReq, protocol, receivedAt: Date.now() });
       if (requests.length > 2000) requests.splice(0, requests.length - 2000);
       await handler(mockReq, res);
     } catch (error) {

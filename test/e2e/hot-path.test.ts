@@ -1,0 +1,158 @@
+/**
+ * The hot path: a warm request makes no database round trip before it calls the provider,
+ * routing survives a database outage on the data it last read, usage written during the outage
+ * is not lost, and a revoked key stops working within the documented bound. Postgres is reached
+ * through a TCP proxy that counts connections and can refuse or black-hole them.
+ */
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { freshDatabase } from "./support/fresh-database";
+import { type ProxyMode, startTcpProxy, type TcpProxy, viaProxy } from "./support/tcp-proxy";
+import { createKey, MOCK_SECRETS, seed } from "./support/test-catalog";
+import { type Gateway, startGateway } from "./support/workerd";
+
+const mockUrl = inject("mockProvidersUrl");
+
+interface Setup {
+  db: Awaited<ReturnType<typeof freshDatabase>>;
+  proxy: TcpProxy;
+  gateway: Gateway;
+  key: string;
+}
+
+async function setup(name: string, vars: Record<string, string>): Promise<Setup> {
+  const db = await freshDatabase(name);
+  const { key } = await seed(db.url, mockUrl);
+  const proxy = await startTcpProxy({ host: "127.0.0.1", port: Number(new URL(db.url).port || 5432) });
+  const gateway = await startGateway({
+    databaseUrl: viaProxy(db.url, proxy),
+    vars: { ...MOCK_SECRETS, ...vars },
+    name,
+  });
+  return { db, proxy, gateway, key };
+}
+
+async function teardown(s: Setup | undefined): Promise<void> {
+  await s?.gateway.stop();
+  await s?.proxy.close();
+  await s?.db.drop();
+}
+
+function chat(
+  s: Setup,
+  content: string,
+  extra: Record<string, unknown> = {},
+  key = s.key,
+): Promise<Response> {
+  return fetch(`${s.gateway.baseUrl}/chat/completions`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+    body: JSON.stringify({ model: "test/gpt", messages: [{ role: "user", content }], ...extra }),
+  });
+}
+
+async function mockReceivedAt(marker: string): Promise<number> {
+  const list = (await (await fetch(`${mockUrl}/__requests?model=${marker}`)).json()) as {
+    receivedAt: number;
+  }[];
+  if (!list[0]) throw new Error(`the provider never received ${marker}`);
+  return list[0].receivedAt;
+}
+
+async function generationCount(dbUrl: string): Promise<number> {
+  const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
+  try {
+    const [row] = await sql<{ n: number }[]>`select count(*)::int as n from generations`;
+    return row?.n ?? 0;
+  } finally {
+    await sql.end();
+  }
+}
+
+async function eventually(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe("a warm request", () => {
+  let s: Setup;
+  beforeAll(async () => {
+    s = await setup("warm", {});
+  }, 180_000);
+  afterAll(() => teardown(s));
+
+  it("opens no database connection before the provider is called, and says so in Server-Timing", async () => {
+    expect((await chat(s, "cold")).status).toBe(200);
+    await eventually(async () => (await generationCount(s.db.url)) >= 1, 10_000, "the first record");
+
+    for (const stream of [false, true, false]) {
+      const marker = `warm-${stream}-${Date.now()}`;
+      const sentAt = Date.now();
+      const res = await chat(s, marker, { stream });
+      expect(res.status).toBe(200);
+      expect(res.headers.get("server-timing")).toMatch(/db;desc="0 queries"/);
+      await res.text();
+      const calledAt = await mockReceivedAt(marker);
+      const before = s.proxy.connections.filter((t) => t >= sentAt && t <= calledAt);
+      expect(before).toEqual([]);
+    }
+  });
+});
+
+describe("a database outage", () => {
+  let s: Setup;
+  const setMode = (mode: ProxyMode) => {
+    s.proxy.mode = mode;
+  };
+  beforeAll(async () => {
+    // Short TTL and DB timeout so the test sees the cache expire and the timeout fire quickly.
+    s = await setup("outage", { CACHE_TTL_SECONDS: "1", DB_TIMEOUT_MS: "300" });
+  }, 180_000);
+  afterAll(() => teardown(s));
+
+  it("keeps routing on the last data read, without hanging, and loses no usage", async () => {
+    expect((await chat(s, "before")).status).toBe(200);
+    await eventually(async () => (await generationCount(s.db.url)) >= 1, 10_000, "the first record");
+    const recorded = await generationCount(s.db.url);
+
+    let served = 0;
+    for (const mode of ["refuse", "blackhole"] as const) {
+      setMode(mode);
+      await new Promise((r) => setTimeout(r, 2_200)); // past 2 × TTL: the cache must try the database
+      for (const stream of [false, true]) {
+        const started = Date.now();
+        const res = await chat(s, `during ${mode}`, { stream });
+        expect(res.status).toBe(200);
+        const text = await res.text();
+        if (stream) expect(text).toContain("data: [DONE]");
+        expect(Date.now() - started).toBeLessThan(3_000);
+        served++;
+      }
+    }
+
+    setMode("forward");
+    expect((await chat(s, "after")).status).toBe(200);
+    await eventually(
+      async () => (await generationCount(s.db.url)) === recorded + served + 1,
+      40_000,
+      "every request's record, including those made during the outage",
+    );
+  });
+
+  it("stops honouring a key disabled in the database within 2 × the key TTL", async () => {
+    setMode("forward");
+    const k = await createKey(s.db.url, "1", "revoke-me");
+    expect((await chat(s, "hello", {}, k.key)).status).toBe(200);
+    const sql = postgres(s.db.url, { max: 1, onnotice: () => {} });
+    await sql`update api_keys set disabled = true where hash = ${k.hash}`;
+    await sql.end();
+    const revokedAt = Date.now();
+    await eventually(async () => (await chat(s, "hello", {}, k.key)).status === 401, 5_000, "the revocation");
+    // CACHE_TTL_SECONDS=1 here, so the bound is 2 s (+ request time).
+    expect(Date.now() - revokedAt).toBeLessThan(3_000);
+  });
+});
