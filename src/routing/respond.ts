@@ -70,7 +70,11 @@ export function completionBody(
     choices: served.choices.map((choice) => ({
       ...choice,
       // OpenAI's schema requires `refusal`; OpenRouter always sends `reasoning`.
-      message: { ...choice.message, refusal: choice.message.refusal ?? null, reasoning: choice.message.reasoning ?? null },
+      message: {
+        ...choice.message,
+        refusal: choice.message.refusal ?? null,
+        reasoning: choice.message.reasoning ?? null,
+      },
     })),
     usage,
   };
@@ -163,11 +167,12 @@ export function sseBody(opts: SseOptions): ReadableStream<Uint8Array> {
     controller.close();
   };
 
-  const emit = (controller: ReadableStreamDefaultController<Uint8Array>, chunk: ProviderChunk) => {
+  /** Forwards a chunk's choices; false when it carried none (usage only), so nothing was sent. */
+  const emit = (controller: ReadableStreamDefaultController<Uint8Array>, chunk: ProviderChunk): boolean => {
     observe(outcome, chunk, now());
-    if (chunk.choices.length > 0 && stamp) {
-      controller.enqueue(sseData(chunkOf(stamp, chunk.choices, chunk.systemFingerprint)));
-    }
+    if (chunk.choices.length === 0 || !stamp) return false;
+    controller.enqueue(sseData(chunkOf(stamp, chunk.choices, chunk.systemFingerprint)));
+    return true;
   };
 
   return new ReadableStream<Uint8Array>({
@@ -198,9 +203,12 @@ export function sseBody(opts: SseOptions): ReadableStream<Uint8Array> {
     async pull(controller) {
       if (finished || !served) return;
       try {
-        const { done, value } = await served.rest.read();
-        if (done) return end(controller);
-        emit(controller, value);
+        // A pull that enqueues nothing is not pulled again, so read on past usage-only chunks.
+        for (;;) {
+          const { done, value } = await served.rest.read();
+          if (done) return end(controller);
+          if (emit(controller, value)) return;
+        }
       } catch (error) {
         outcome.error =
           error instanceof GatewayError
