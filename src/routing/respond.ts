@@ -180,7 +180,8 @@ export function sseBody(opts: SseOptions): ReadableStream<Uint8Array> {
       let ready: ServedStream;
       if (opts.served instanceof Promise) {
         controller.enqueue(SSE_KEEPALIVE);
-        const timer = setInterval(() => controller.enqueue(SSE_KEEPALIVE), opts.keepAliveMs);
+        // After a cancel the controller is closed: a tick must not enqueue (it would throw in a timer).
+        const timer = setInterval(() => finished || controller.enqueue(SSE_KEEPALIVE), opts.keepAliveMs);
         try {
           ready = await opts.served;
         } catch (error) {
@@ -195,6 +196,12 @@ export function sseBody(opts: SseOptions): ReadableStream<Uint8Array> {
         }
       } else {
         ready = opts.served;
+      }
+      if (finished) {
+        // The client left while routing was pending (finish already ran): stop what just started.
+        ready.abort();
+        ready.rest.cancel().catch(() => {});
+        return;
       }
       served = ready;
       stamp = opts.stamp(ready);
