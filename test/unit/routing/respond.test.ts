@@ -1,0 +1,297 @@
+/**
+ * The SSE body as a specification (API.md b8): `data: {json}\n\n` frames stamped with the
+ * generation id, model and provider; exactly one usage chunk then `data: [DONE]`; an error
+ * after content as one in-band error chunk; keep-alive comments while routing is pending;
+ * and `finish` (which prices and records the generation) called exactly once in every path.
+ */
+import { describe, expect, it } from "vitest";
+import { GatewayError } from "../../../src/errors";
+import type { ProviderChunk } from "../../../src/providers/types";
+import type { ServedStream } from "../../../src/routing/execute";
+import { type SseOptions, type StreamOutcome, sseBody } from "../../../src/routing/respond";
+import { chatCompletionChunkSchema, type Usage } from "../../../src/schema/chat-completion";
+import { catalogOf, chat } from "./catalog-rows";
+
+const catalog = catalogOf({ "m/a": [{ provider: "p1" }] });
+const STAMP = { id: "gen-1-abc", created: 1_700_000_000, model: "m/a", provider: "P1" };
+const USAGE: Usage = { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15, cost: 0.00002 };
+
+const content = (text: string, extra: Partial<ProviderChunk> = {}): ProviderChunk => ({
+  choices: [{ index: 0, delta: { content: text }, finish_reason: null, native_finish_reason: null }],
+  ...extra,
+});
+const role: ProviderChunk = {
+  choices: [
+    { index: 0, delta: { role: "assistant", content: "" }, finish_reason: null, native_finish_reason: null },
+  ],
+};
+const finish = (reason: "stop" | "length", native: string): ProviderChunk => ({
+  choices: [{ index: 0, delta: {}, finish_reason: reason, native_finish_reason: native }],
+});
+const usageOnly = (completion: number): ProviderChunk => ({
+  choices: [],
+  usage: { prompt_tokens: 10, completion_tokens: completion, total_tokens: 10 + completion },
+});
+
+/** What the upstream does after the head: chunks, then an end, an error, or silence. */
+type Step = ProviderChunk | Error | "hang";
+
+function fakeServed(head: ProviderChunk[], steps: Step[]) {
+  const state = { aborted: 0, restCancelled: false };
+  const queue = [...steps];
+  const rest = new ReadableStream<ProviderChunk>({
+    pull(controller) {
+      const step = queue.shift();
+      if (step === undefined) return controller.close();
+      if (step === "hang") return new Promise<void>(() => {});
+      if (step instanceof Error) return controller.error(step);
+      controller.enqueue(step);
+    },
+    cancel() {
+      state.restCancelled = true;
+    },
+  }).getReader();
+  const endpoint = catalog.endpointsByModel.get("m/a")![0]!;
+  const served: ServedStream = {
+    attempt: {
+      modelId: "m/a",
+      model: catalog.models.get("m/a")!,
+      endpoint,
+      provider: catalog.providers.get("p1")!,
+    },
+    prepared: { request: chat({ model: "m/a" }), target: {} as ServedStream["prepared"]["target"] },
+    log: [],
+    sentAt: 0,
+    firstByteAt: 0,
+    head,
+    rest,
+    abort: () => {
+      state.aborted++;
+    },
+  };
+  return { served, state };
+}
+
+function body(served: SseOptions["served"], opts: Partial<SseOptions> = {}) {
+  const finishes: { outcome: StreamOutcome; served: ServedStream | undefined }[] = [];
+  const stream = sseBody({
+    served,
+    stamp: () => STAMP,
+    finish: (outcome, s) => {
+      finishes.push({ outcome: structuredClone({ ...outcome, error: undefined }), served: s });
+      finishes.at(-1)!.outcome.error = outcome.error;
+      return USAGE;
+    },
+    keepAliveMs: 10,
+    now: () => 1_700_000_000_123,
+    ...opts,
+  });
+  return { stream, finishes };
+}
+
+async function readAll(stream: ReadableStream<Uint8Array>): Promise<string> {
+  return new Response(stream).text();
+}
+
+/** The frames of an SSE body: comments as `:…`, data as parsed JSON or the literal `[DONE]`. */
+function frames(text: string): (string | Record<string, unknown>)[] {
+  expect(text.endsWith("\n\n")).toBe(true);
+  return text
+    .slice(0, -2)
+    .split("\n\n")
+    .map((frame) => {
+      if (frame.startsWith(":")) return frame;
+      expect(frame.startsWith("data: ")).toBe(true);
+      expect(frame.includes("\n")).toBe(false);
+      const data = frame.slice("data: ".length);
+      return data === "[DONE]" ? data : (JSON.parse(data) as Record<string, unknown>);
+    });
+}
+type Frame = ReturnType<typeof frames>[number];
+const isUsage = (f: Frame) => typeof f === "object" && "usage" in f;
+const isError = (f: Frame) => typeof f === "object" && "error" in f;
+const contentOf = (fs: Frame[]) =>
+  fs
+    .filter((f): f is Record<string, unknown> => typeof f === "object" && !isError(f))
+    .flatMap((f) => (f.choices as { delta: { content?: string } }[]).map((c) => c.delta.content ?? ""))
+    .join("");
+
+describe("sseBody: a stream that ends normally", () => {
+  it.each<[string, ProviderChunk[], Step[], string]>([
+    ["head and rest", [role, content("Hel")], [content("lo"), finish("stop", "stop"), usageOnly(2)], "Hello"],
+    [
+      "usage on the last content chunk",
+      [content("Hi")],
+      [content("!", { usage: USAGE }), finish("stop", "end")],
+      "Hi!",
+    ],
+    ["usage sent twice (cumulative)", [content("a")], [usageOnly(1), content("b"), usageOnly(2)], "ab"],
+    ["no usage from the provider", [content("x")], [finish("length", "max_tokens")], "x"],
+    ["nothing after the head", [content("only")], [], "only"],
+  ])("%s: stamped data frames, exactly one usage chunk, then [DONE]", async (_name, head, steps, text) => {
+    const { served } = fakeServed(head, steps);
+    const { stream, finishes } = body(served);
+    const fs = frames(await readAll(stream));
+
+    expect(fs.at(-1)).toBe("[DONE]");
+    expect(fs.filter(isUsage)).toEqual([
+      {
+        id: STAMP.id,
+        object: "chat.completion.chunk",
+        created: STAMP.created,
+        model: "m/a",
+        provider: "P1",
+        choices: [],
+        usage: USAGE,
+      },
+    ]);
+    expect(fs.at(-2)).toEqual(fs.find(isUsage));
+    expect(fs.filter(isError)).toEqual([]);
+    expect(contentOf(fs)).toBe(text);
+    for (const f of fs.slice(0, -1)) {
+      expect(chatCompletionChunkSchema.parse(f)).toMatchObject({
+        id: STAMP.id,
+        model: "m/a",
+        provider: "P1",
+      });
+    }
+    // Content chunks never carry usage: only the final chunk does.
+    expect(fs.slice(0, -2).some(isUsage)).toBe(false);
+    expect(finishes).toHaveLength(1);
+    expect(finishes[0]?.served).toBe(served);
+  });
+
+  it("finish sees the outcome: last usage, finish reasons, generated characters, upstream id", async () => {
+    const { served } = fakeServed(
+      [content("Hel", { upstreamId: "chatcmpl-1" })],
+      [
+        content("lo", { upstreamId: "chatcmpl-2" }),
+        usageOnly(1),
+        finish("length", "max_tokens"),
+        usageOnly(2),
+      ],
+    );
+    const { stream, finishes } = body(served);
+    await readAll(stream);
+    expect(finishes[0]?.outcome).toMatchObject({
+      usage: { completion_tokens: 2 },
+      finishReason: "length",
+      nativeFinishReason: "max_tokens",
+      generatedChars: 5,
+      upstreamId: "chatcmpl-1",
+      cancelled: false,
+      error: undefined,
+      firstContentAt: 1_700_000_000_123,
+    });
+  });
+});
+
+describe("sseBody: an error after content", () => {
+  it.each<[string, Error, number, string]>([
+    [
+      "a GatewayError",
+      new GatewayError(429, "rate_limit_exceeded", "Rate limit exceeded", { provider: "P1" }),
+      429,
+      "rate_limit_exceeded",
+    ],
+    ["any other error", new TypeError("socket closed"), 502, "provider_unavailable"],
+  ])("%s → content, one error chunk, usage, [DONE]", async (_name, error, code, type) => {
+    const { served } = fakeServed([content("Hel")], [content("lo"), error]);
+    const { stream, finishes } = body(served);
+    const fs = frames(await readAll(stream));
+
+    expect(contentOf(fs)).toBe("Hello");
+    const errors = fs.filter(isError);
+    expect(errors).toEqual([
+      {
+        id: STAMP.id,
+        object: "chat.completion.chunk",
+        created: STAMP.created,
+        model: "m/a",
+        provider: "P1",
+        choices: [{ index: 0, delta: { content: "" }, finish_reason: "error", native_finish_reason: null }],
+        error: { code, message: expect.any(String), metadata: expect.objectContaining({ error_type: type }) },
+      },
+    ]);
+    expect(chatCompletionChunkSchema.parse(errors[0])).toBeTruthy();
+    expect(fs.slice(-3)).toEqual([
+      errors[0],
+      expect.objectContaining({ usage: USAGE, choices: [] }),
+      "[DONE]",
+    ]);
+    expect(finishes).toHaveLength(1);
+    expect(finishes[0]?.outcome.error).toMatchObject({ status: code, type });
+  });
+});
+
+describe("sseBody: routing still pending when the response was committed", () => {
+  it("keep-alive comments come first, then the stream", async () => {
+    const { served } = fakeServed([content("late")], []);
+    const pending = new Promise<ServedStream>((resolve) => setTimeout(() => resolve(served), 35));
+    const { stream, finishes } = body(pending);
+    const fs = frames(await readAll(stream));
+
+    const firstData = fs.findIndex((f) => typeof f === "object");
+    expect(firstData).toBeGreaterThanOrEqual(2);
+    expect(fs.slice(0, firstData)).toEqual(Array(firstData).fill(": SWITCHYARD PROCESSING"));
+    expect(contentOf(fs)).toBe("late");
+    expect(fs.filter(isUsage)).toHaveLength(1);
+    expect(fs.at(-1)).toBe("[DONE]");
+    expect(finishes).toHaveLength(1);
+    expect(finishes[0]?.served).toBe(served);
+  });
+
+  it("routing that fails after the commit ends with a keep-alive, one error chunk and [DONE]", async () => {
+    const error = new GatewayError(503, "provider_overloaded", "All providers are overloaded");
+    const { stream, finishes } = body(Promise.reject(error));
+    const fs = frames(await readAll(stream));
+
+    expect(fs[0]).toBe(": SWITCHYARD PROCESSING");
+    expect(fs.filter(isError)).toEqual([
+      expect.objectContaining({
+        error: expect.objectContaining({ code: 503, message: "All providers are overloaded" }),
+        choices: [expect.objectContaining({ finish_reason: "error" })],
+      }),
+    ]);
+    expect(fs.at(-1)).toBe("[DONE]");
+    expect(finishes).toHaveLength(1);
+    expect(finishes[0]).toMatchObject({ served: undefined, outcome: { error: { status: 503 } } });
+  });
+});
+
+describe("sseBody: the client goes away", () => {
+  it("cancel mid-stream: finish once with cancelled: true, upstream aborted, nothing more read", async () => {
+    const { served, state } = fakeServed([content("Hel")], [content("lo"), "hang"]);
+    const { stream, finishes } = body(served);
+    const reader = stream.getReader();
+    await reader.read(); // content "Hel"
+    await reader.read(); // content "lo"
+    await reader.cancel();
+
+    expect(finishes).toHaveLength(1);
+    expect(finishes[0]?.outcome).toMatchObject({ cancelled: true, generatedChars: 5 });
+    expect(state.aborted).toBe(1);
+    expect(state.restCancelled).toBe(true);
+  });
+
+  it("cancel while routing is pending: finish once, and the stream that arrives later is aborted", async () => {
+    const { served, state } = fakeServed([content("late")], ["hang"]);
+    let resolve!: (s: ServedStream) => void;
+    const pending = new Promise<ServedStream>((r) => {
+      resolve = r;
+    });
+    const { stream, finishes } = body(pending);
+    const reader = stream.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe(": SWITCHYARD PROCESSING\n\n");
+    await reader.cancel();
+    // Keep-alive ticks after the cancel must not throw (they would be uncaught in a timer).
+    await new Promise((r) => setTimeout(r, 25));
+    resolve(served);
+    await new Promise((r) => setTimeout(r, 5));
+
+    expect(finishes).toHaveLength(1);
+    expect(finishes[0]?.outcome.cancelled).toBe(true);
+    expect(state.aborted).toBe(1);
+    expect(state.restCancelled).toBe(true);
+  });
+});
