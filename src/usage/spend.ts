@@ -57,7 +57,10 @@ export function checkSpend(
     }
     return {};
   }
-  const limitHit = key.limit !== null && available <= 0n;
+  // The limit is what stops the key only when it is below the balance; an empty account is a
+  // credits problem even behind an unused limit.
+  const balance = parseDecimal(key.accountCredits) - parseDecimal(key.accountUsage);
+  const limitHit = key.limit !== null && available < balance;
   if (available <= 0n) {
     return new GatewayError(
       402,
