@@ -1,0 +1,223 @@
+/**
+ * The pre-flight money check (API.md b9 402, b12 limits): free endpoints pass unless the
+ * balance is negative; an unaffordable max_tokens is a 402 with OpenRouter's message; without
+ * max_tokens the completion is clamped to what the balance covers; a key's limit counts spend
+ * in its limit_reset period. And applySpend, the in-isolate view of spend between refreshes.
+ */
+import { describe, expect, it } from "vitest";
+import type { KeyRecord } from "../../../src/db/queries/keys";
+import { GatewayError } from "../../../src/errors";
+import { endpointPrices } from "../../../src/usage/cost";
+import { formatDecimal, parseDecimal } from "../../../src/usage/decimal";
+import { applySpend, checkSpend, REALISTIC_COMPLETION_TOKENS, spendable } from "../../../src/usage/spend";
+import { endpointRow } from "../routing/catalog-rows";
+
+function key(fields: Partial<KeyRecord> = {}): KeyRecord {
+  const at = new Date("2025-01-01T00:00:00Z");
+  return {
+    hash: "h",
+    accountId: "00000000-0000-0000-0000-000000000000",
+    name: "test",
+    label: "sk-sy-v1-abc…xyz",
+    isManagement: false,
+    limit: null,
+    limitReset: null,
+    includeByokInLimit: false,
+    disabled: false,
+    expiresAt: null,
+    usage: "0",
+    createdAt: at,
+    updatedAt: at,
+    accountCredits: "10",
+    accountUsage: "0",
+    usageDaily: "0",
+    usageWeekly: "0",
+    usageMonthly: "0",
+    ...fields,
+  };
+}
+
+/** $1 per million in, $2 per million out: 1,000 prompt tokens cost $0.001, each output token $0.000002. */
+const paid = endpointPrices(endpointRow("m/x", { provider: "p", prompt: 1, completion: 2 }));
+const free = endpointPrices(endpointRow("m/x", { provider: "p", prompt: 0, completion: 0 }));
+const withFee = endpointPrices(
+  endpointRow("m/x", { provider: "p", prompt: 1, completion: 2, priceRequest: "0.004" }),
+);
+const promptOnly = endpointPrices(endpointRow("m/x", { provider: "p", prompt: 1, completion: 0 }));
+
+describe("spendable", () => {
+  it.each<[string, Partial<KeyRecord>, string]>([
+    ["no limit: the account balance", { accountCredits: "10", accountUsage: "2.5" }, "7.5"],
+    ["a negative balance", { accountCredits: "1", accountUsage: "1.2" }, "-0.2"],
+    ["a lifetime limit below the balance", { limit: "3", usage: "1" }, "2"],
+    ["a limit above the balance: the balance", { limit: "100", usage: "1", accountUsage: "9" }, "1"],
+    [
+      "daily limit counts today's spend",
+      { limit: "1", limitReset: "daily", usageDaily: "0.25", usage: "50" },
+      "0.75",
+    ],
+    [
+      "weekly limit counts this week's spend",
+      { limit: "5", limitReset: "weekly", usageWeekly: "4", usageDaily: "0" },
+      "1",
+    ],
+    [
+      "monthly limit counts this month's spend",
+      { limit: "5", limitReset: "monthly", usageMonthly: "5" },
+      "0",
+    ],
+  ])("%s", (_name, fields, expected) => {
+    expect(formatDecimal(spendable(key(fields)))).toBe(expected);
+  });
+});
+
+const ok = (r: ReturnType<typeof checkSpend>) => {
+  if (r instanceof GatewayError) throw new Error(`unexpected ${r.status}: ${r.message}`);
+  return r;
+};
+const refused = (r: ReturnType<typeof checkSpend>) => {
+  if (!(r instanceof GatewayError)) throw new Error(`expected a 402, got ${JSON.stringify(r)}`);
+  expect(r.status).toBe(402);
+  expect(r.type).toBe("payment_required");
+  return r;
+};
+
+describe("checkSpend: free endpoints", () => {
+  it.each<[string, Partial<KeyRecord>]>([
+    ["a positive balance", {}],
+    ["a zero balance", { accountCredits: "0" }],
+    ["an exhausted key limit", { limit: "1", usage: "1" }],
+  ])("pass with %s", (_name, fields) => {
+    expect(ok(checkSpend(key(fields), free, true, 100_000, 100_000, null))).toEqual({});
+  });
+
+  it("are refused when the balance is negative (b12)", () => {
+    const err = refused(
+      checkSpend(key({ accountCredits: "1", accountUsage: "1.01" }), free, true, 10, undefined, null),
+    );
+    expect(err.message).toMatch(/balance is negative/);
+  });
+});
+
+describe("checkSpend: with max_tokens", () => {
+  // $0.01 available, 1,000 prompt tokens ($0.001): $0.009 left = 4,500 output tokens.
+  const account = key({ accountCredits: "0.01" });
+
+  it.each([1, 1024, 4500])("max_tokens %i is affordable", (maxTokens) => {
+    expect(ok(checkSpend(account, paid, false, 1000, maxTokens, null))).toEqual({});
+  });
+
+  it("one token more is a 402 with OpenRouter's message and the amount available", () => {
+    const err = refused(checkSpend(account, paid, false, 1000, 4501, null));
+    expect(err.message).toBe(
+      "This request requires more credits, or fewer max_tokens. You requested up to 4501 tokens, but can only afford 4500.",
+    );
+    expect(err.toErrorObject().metadata).toMatchObject({ available_usd: "0.01" });
+  });
+
+  it("the per-request fee is reserved too", () => {
+    // $0.01 − $0.001 prompt − $0.004 fee = $0.005 = 2,500 tokens.
+    expect(ok(checkSpend(account, withFee, false, 1000, 2500, null))).toEqual({});
+    expect(refused(checkSpend(account, withFee, false, 1000, 2501, null)).message).toContain(
+      "can only afford 2500",
+    );
+  });
+
+  it("a prompt that alone exceeds the balance affords 0 tokens", () => {
+    expect(refused(checkSpend(account, paid, false, 20_000, 1, null)).message).toContain("can only afford 0");
+  });
+
+  it("free output: any max_tokens is affordable once the prompt is", () => {
+    expect(ok(checkSpend(account, promptOnly, false, 1000, 1_000_000, null))).toEqual({});
+  });
+});
+
+describe("checkSpend: without max_tokens", () => {
+  it.each<[string, string, number, number | null, { clampMaxTokens?: number } | "402"]>([
+    ["plenty: nothing to do", "10", 1000, null, {}],
+    [`exactly ${REALISTIC_COMPLETION_TOKENS} tokens: nothing to do`, "0.003048", 1000, null, {}],
+    ["fewer than 1,024 affordable: clamped to what is", "0.002", 1000, null, { clampMaxTokens: 500 }],
+    ["the endpoint's own cap lowers the realistic reserve", "0.002", 1000, 256, {}],
+    ["16 tokens is the least worth sending", "0.001032", 1000, null, { clampMaxTokens: 16 }],
+    ["fewer than 16: 402", "0.00103", 1000, null, "402"],
+  ])("%s", (_name, credits, promptTokens, endpointMax, expected) => {
+    const result = checkSpend(
+      key({ accountCredits: credits }),
+      paid,
+      false,
+      promptTokens,
+      undefined,
+      endpointMax,
+    );
+    if (expected === "402") expect(refused(result).message).toMatch(/Insufficient credits for this request/);
+    else expect(ok(result)).toEqual(expected);
+  });
+});
+
+describe("checkSpend: nothing left to spend", () => {
+  it.each<[string, Partial<KeyRecord>, RegExp]>([
+    ["a zero balance", { accountCredits: "5", accountUsage: "5" }, /^Insufficient credits/],
+    ["a negative balance", { accountCredits: "5", accountUsage: "6" }, /^Insufficient credits/],
+    ["a lifetime limit used up", { limit: "2", usage: "2" }, /spending limit is exhausted/],
+    [
+      "a daily limit used up today",
+      { limit: "1", limitReset: "daily", usageDaily: "1", usage: "1" },
+      /spending limit/,
+    ],
+    ["a weekly limit used up", { limit: "1", limitReset: "weekly", usageWeekly: "1.5" }, /spending limit/],
+    ["a monthly limit used up", { limit: "1", limitReset: "monthly", usageMonthly: "1" }, /spending limit/],
+    [
+      "an empty account behind an unused limit",
+      { limit: "10", accountCredits: "0" },
+      /^Insufficient credits/,
+    ],
+  ])("%s → 402", (_name, fields, message) => {
+    expect(refused(checkSpend(key(fields), paid, false, 10, 10, null)).message).toMatch(message);
+  });
+
+  it.each<[string, Partial<KeyRecord>]>([
+    [
+      "yesterday's spend does not count against a daily limit",
+      { limit: "1", limitReset: "daily", usageDaily: "0", usage: "30" },
+    ],
+    [
+      "last month's spend does not count against a monthly limit",
+      { limit: "1", limitReset: "monthly", usageMonthly: "0.5", usage: "30" },
+    ],
+  ])("%s", (_name, fields) => {
+    expect(ok(checkSpend(key(fields), paid, false, 10, 10, null))).toEqual({});
+  });
+});
+
+describe("applySpend", () => {
+  it("adds the cost to the balance's usage and every period, exactly", () => {
+    const k = key({
+      accountUsage: "1.5",
+      usage: "0.1",
+      usageDaily: "0",
+      usageWeekly: "0.02",
+      usageMonthly: "0.3",
+    });
+    applySpend(k, parseDecimal("0.0000000375"));
+    expect(k).toMatchObject({
+      accountUsage: "1.5000000375",
+      usage: "0.1000000375",
+      usageDaily: "0.0000000375",
+      usageWeekly: "0.0200000375",
+      usageMonthly: "0.3000000375",
+    });
+  });
+
+  it("a zero cost changes nothing", () => {
+    const k = key({ accountUsage: "1.50" });
+    applySpend(k, 0n);
+    expect(k.accountUsage).toBe("1.50");
+  });
+
+  it("the next check sees the spend at once", () => {
+    const k = key({ accountCredits: "0.01" });
+    expect(ok(checkSpend(k, paid, false, 1000, 4500, null))).toEqual({});
+    applySpend(k, parseDecimal("0.002"));
+    expect(refused(checkSpend(k, paid, false, 1000, 4500, null)).message).toContain("can only afford 3500");
+  });
+});
