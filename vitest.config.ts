@@ -39,7 +39,8 @@ export default defineConfig({
             miniflare: { bindings: { CACHE_TTL_SECONDS: "0" } },
           }),
         ],
-        test: { name: "workers", include: ["test/integration/**/*.test.ts"] },
+        // The first request in a fresh workerd isolate imports the whole app: seconds on a busy machine.
+        test: { name: "workers", include: ["test/integration/**/*.test.ts"], testTimeout: 30_000 },
       },
       {
         extends: true,

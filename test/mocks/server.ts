@@ -10,6 +10,7 @@ import { azureMock } from "./azure";
 import { bedrockMock } from "./bedrock";
 import { googleMock } from "./google";
 import { openaiMock } from "./openai";
+import { replayMock } from "./replay";
 import type { MockHandler, MockRequest } from "./types";
 
 const HANDLERS: Record<string, MockHandler> = {
@@ -18,6 +19,7 @@ const HANDLERS: Record<string, MockHandler> = {
   google: googleMock,
   bedrock: bedrockMock,
   azure: azureMock,
+  replay: replayMock,
 };
 
 export interface RecordedRequest extends MockRequest {
