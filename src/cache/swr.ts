@@ -25,6 +25,8 @@ export class SwrCache<K, V> {
   private readonly entries = new Map<K, Entry<V>>();
   /** Loads that failed and were answered from a stale value (for health reporting). */
   staleServes = 0;
+  /** Bumped by delete/clear: a load that started before must not store what it read. */
+  private epoch = 0;
 
   constructor(
     private readonly maxEntries: number,
@@ -56,15 +58,19 @@ export class SwrCache<K, V> {
 
   /** Drops a key now (e.g. this isolate just revoked it). */
   delete(key: K): void {
+    this.epoch++;
     this.entries.delete(key);
   }
 
   clear(): void {
+    this.epoch++;
     this.entries.clear();
   }
 
   private async refresh(key: K, load: () => Promise<V>): Promise<V> {
+    const epoch = this.epoch;
     const value = await load();
+    if (epoch !== this.epoch) return value;
     this.entries.delete(key);
     this.entries.set(key, { value, loadedAt: this.now() });
     if (this.entries.size > this.maxEntries) {
