@@ -157,6 +157,7 @@ chatApi.openapi(route, async (c) => {
   const body = sseBody({
     served: early.kind === "served" ? early.served : pending,
     stamp: (served) => run.stamp(served.attempt),
+    unservedStamp: run.unservedStamp(),
     finish: (outcome, served) => run.settleStream(outcome, served),
     keepAliveMs: 5_000,
   });
@@ -168,7 +169,7 @@ chatApi.openapi(route, async (c) => {
       ? run.responseHeaders(early.served, timing(early.served))
       : { "x-generation-id": run.id }),
   };
-  return new Response(body, { status: 200, headers }) as unknown as ReturnType<Context["json"]>;
+  return c.body(body, 200, headers);
 });
 
 type Early =

@@ -130,6 +130,17 @@ export class ChatRun {
     };
   }
 
+  /** For a committed stream that no provider ended up serving. */
+  unservedStamp(): Stamp {
+    const { request } = this.init;
+    return {
+      id: this.id,
+      created: Math.floor(this.init.startedAt / 1000),
+      model: request.model ?? request.models?.[0] ?? "",
+      provider: "",
+    };
+  }
+
   responseHeaders(served: Served, serverTiming: string): Record<string, string> {
     const headers: Record<string, string> = {
       "x-generation-id": this.id,

@@ -162,7 +162,13 @@ function filterEndpoints(
       keep("max_price", (c) => parseDecimal(c.endpoint.priceRequest) <= cap);
     }
   }
-  if (prefs?.data_collection === "deny") keep("data_policy:training", (c) => !c.provider.dataPolicy.training);
+  // b3: "deny" keeps only providers that neither train on nor store prompts.
+  if (prefs?.data_collection === "deny") {
+    keep(
+      "data_policy:training",
+      (c) => !c.provider.dataPolicy.training && !c.provider.dataPolicy.retainsPrompts,
+    );
+  }
   if (prefs?.zdr) keep("data_policy:zdr", (c) => !c.provider.dataPolicy.retainsPrompts);
 
   const wanted = requestedParameters(req);

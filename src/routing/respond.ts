@@ -126,6 +126,8 @@ export interface SseOptions {
   served: ServedStream | Promise<ServedStream>;
   /** The stamp; for a pending `served`, the model/provider are filled in once it resolves. */
   stamp: (served: ServedStream) => Stamp;
+  /** The stamp of a stream whose routing failed after it was committed (requested model, no provider). */
+  unservedStamp: Stamp;
   /** Usage with cost for the final chunk; called once, when the stream ends for any reason. */
   finish: (outcome: StreamOutcome, served: ServedStream | undefined) => Usage;
   keepAliveMs: number;
@@ -150,7 +152,7 @@ export function sseBody(opts: SseOptions): ReadableStream<Uint8Array> {
     const usage = opts.finish(outcome, served);
     if (outcome.error) {
       const err = outcome.error;
-      const base = stamp ?? { id: "", created: Math.floor(now() / 1000), model: "", provider: "" };
+      const base = stamp ?? opts.unservedStamp;
       controller.enqueue(
         sseData({
           ...chunkOf(
@@ -162,7 +164,7 @@ export function sseBody(opts: SseOptions): ReadableStream<Uint8Array> {
         }),
       );
     }
-    if (stamp) controller.enqueue(sseData({ ...chunkOf(stamp, [], null), usage }));
+    controller.enqueue(sseData({ ...chunkOf(stamp ?? opts.unservedStamp, [], null), usage }));
     controller.enqueue(SSE_DONE);
     controller.close();
   };

@@ -4,8 +4,9 @@
  * with OpenRouter's provider, and OpenRouter's own SDK — pointed at our base URL. Every body
  * and chunk is checked against OpenAI's published schemas.
  */
-import { OpenRouter } from "@openrouter/sdk";
+
 import { createOpenRouter } from "@openrouter/ai-sdk-provider";
+import { OpenRouter } from "@openrouter/sdk";
 import { generateText, jsonSchema, streamText, tool } from "ai";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -34,7 +35,11 @@ beforeAll(async () => {
   openaiSchema("CreateChatCompletionStreamResponse");
   db = await freshDatabase("chat");
   ({ key } = await seed(db.url, mockUrl));
-  gateway = await startGateway({ databaseUrl: db.url, vars: { ...MOCK_SECRETS, CACHE_TTL_SECONDS: "1" }, name: "chat" });
+  gateway = await startGateway({
+    databaseUrl: db.url,
+    vars: { ...MOCK_SECRETS, CACHE_TTL_SECONDS: "1" },
+    name: "chat",
+  });
   openai = new OpenAI({ baseURL: gateway.baseUrl, apiKey: key, maxRetries: 0 });
 }, 180_000);
 
@@ -51,7 +56,10 @@ function post(body: unknown, headers: Record<string, string> = {}, authKey = key
   });
 }
 
-async function getJson(path: string, authKey = key): Promise<{ status: number; body: Record<string, unknown> }> {
+async function getJson(
+  path: string,
+  authKey = key,
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(`${gateway.baseUrl}${path}`, { headers: { authorization: `Bearer ${authKey}` } });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
@@ -82,7 +90,7 @@ describe("the OpenAI SDK", () => {
     expect(res.model).toBe("test/gpt");
     expect(res).toMatchObject({ provider: "Mock OpenAI" });
     expect(res.usage?.total_tokens).toBeGreaterThan(0);
-    expect((res.usage as unknown as { cost: number }).cost).toBeCloseTo(expectedCost(res.usage!), 12);
+    expect(res.usage).toMatchObject({ cost: expect.closeTo(expectedCost(res.usage!), 12) });
   });
 
   it("streams, ending with exactly one usage chunk carrying the cost", async () => {
@@ -104,7 +112,7 @@ describe("the OpenAI SDK", () => {
     expect(ids.size).toBe(1);
     expect(usageChunks).toHaveLength(1);
     expect(usageChunks[0]?.choices).toEqual([]);
-    expect((usageChunks[0]?.usage as unknown as { cost: number }).cost).toBeGreaterThan(0);
+    expect(usageChunks[0]?.usage).toMatchObject({ cost: expect.any(Number) });
   });
 
   it.each(["test/gpt", "test/claude", "test/gemini", "test/nova", "test/azure"])(
@@ -144,21 +152,31 @@ describe("the OpenAI SDK", () => {
     },
   );
 
-  it.each(["test/claude", "test/gemini", "test/nova", "test/azure"])("gets the same plain answer from %s", async (model) => {
-    const res = await openai.chat.completions.create({ model, messages: [{ role: "user", content: "Say hello" }] });
-    expectOpenAiShape("CreateChatCompletionResponse", res);
-    expect(res.choices[0]?.message.content).toMatch(/Hello from the \w+ mock\. \[Say hello\]/);
-    expect(res.choices[0]?.finish_reason).toBe("stop");
-    expect(res.usage?.prompt_tokens).toBeGreaterThan(0);
+  it.each(["test/claude", "test/gemini", "test/nova", "test/azure"])(
+    "gets the same plain answer from %s",
+    async (model) => {
+      const res = await openai.chat.completions.create({
+        model,
+        messages: [{ role: "user", content: "Say hello" }],
+      });
+      expectOpenAiShape("CreateChatCompletionResponse", res);
+      expect(res.choices[0]?.message.content).toMatch(/Hello from the \w+ mock\. \[Say hello\]/);
+      expect(res.choices[0]?.finish_reason).toBe("stop");
+      expect(res.usage?.prompt_tokens).toBeGreaterThan(0);
 
-    const stream = await openai.chat.completions.create({ model, messages: [{ role: "user", content: "Say hello" }], stream: true });
-    let text = "";
-    for await (const chunk of stream) {
-      expectOpenAiShape("CreateChatCompletionStreamResponse", chunk);
-      text += chunk.choices[0]?.delta.content ?? "";
-    }
-    expect(text).toBe(res.choices[0]?.message.content);
-  });
+      const stream = await openai.chat.completions.create({
+        model,
+        messages: [{ role: "user", content: "Say hello" }],
+        stream: true,
+      });
+      let text = "";
+      for await (const chunk of stream) {
+        expectOpenAiShape("CreateChatCompletionStreamResponse", chunk);
+        text += chunk.choices[0]?.delta.content ?? "";
+      }
+      expect(text).toBe(res.choices[0]?.message.content);
+    },
+  );
 });
 
 describe("the Vercel AI SDK with the OpenRouter provider", () => {
@@ -191,7 +209,9 @@ describe("the Vercel AI SDK with the OpenRouter provider", () => {
 describe("the OpenRouter SDK", () => {
   it("sends plain and streaming requests", async () => {
     const client = new OpenRouter({ apiKey: key, serverURL: gateway.baseUrl });
-    const res = await client.chat.send({ chatRequest: { model: "test/gpt", messages: [{ role: "user", content: "Say hello" }] } });
+    const res = await client.chat.send({
+      chatRequest: { model: "test/gpt", messages: [{ role: "user", content: "Say hello" }] },
+    });
     expect("choices" in res && res.choices[0]?.message.content).toContain("Hello from the openai mock");
 
     const stream = await client.chat.send({
@@ -207,7 +227,10 @@ describe("the OpenRouter SDK", () => {
 
 describe("routing and fallback", () => {
   it("serves a models list from the second model when every provider of the first fails, and says so", async () => {
-    const res = await post({ models: ["test/broken", "test/gpt"], messages: [{ role: "user", content: "hi" }] });
+    const res = await post({
+      models: ["test/broken", "test/gpt"],
+      messages: [{ role: "user", content: "hi" }],
+    });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { model: string; provider: string; id: string };
     expect(body.model).toBe("test/gpt");
@@ -235,7 +258,9 @@ describe("routing and fallback", () => {
   it("returns the last error with previous_errors when everything fails", async () => {
     const res = await post({ model: "test/broken", messages: [{ role: "user", content: "hi" }] });
     expect([429, 500, 502]).toContain(res.status);
-    const body = (await res.json()) as { error: { code: number; metadata: { previous_errors?: unknown[]; raw?: string } } };
+    const body = (await res.json()) as {
+      error: { code: number; metadata: { previous_errors?: unknown[]; raw?: string } };
+    };
     expect(body.error.code).toBe(res.status);
     expect(body.error.metadata.previous_errors).toHaveLength(1);
     expect(JSON.stringify(body)).not.toContain(MOCK_SECRETS.MOCK_OPENAI_KEY);
@@ -265,12 +290,18 @@ describe("streaming failures", () => {
     const usage = sse.events.filter((e) => e.usage !== undefined);
     expect(usage).toHaveLength(1);
     expect(sse.events.indexOf(errorChunk!)).toBeLessThan(sse.events.indexOf(usage[0]!));
-    const content = sse.events.flatMap((e) => (e.choices as { delta?: { content?: string } }[]) ?? []).map((c) => c.delta?.content ?? "");
+    const content = sse.events
+      .flatMap((e) => (e.choices as { delta?: { content?: string } }[]) ?? [])
+      .map((c) => c.delta?.content ?? "");
     expect(content.join("").length).toBeGreaterThan(0);
   });
 
   it("falls back before the first byte, so a failing provider never shows in the stream", async () => {
-    const res = await post({ models: ["test/broken", "test/claude"], messages: [{ role: "user", content: "hi" }], stream: true });
+    const res = await post({
+      models: ["test/broken", "test/claude"],
+      messages: [{ role: "user", content: "hi" }],
+      stream: true,
+    });
     expect(res.status).toBe(200);
     const sse = await readSse(res);
     expect(sse.done).toBe(true);
@@ -284,16 +315,29 @@ describe("usage, cost and accounting", () => {
     const fresh = await createKey(db.url, "5", "accounting");
     const before = await getJson("/key", fresh.key);
     expect(before.status).toBe(200);
-    const res = await post({ model: "test/gpt", messages: [{ role: "user", content: "count my tokens" }] }, {
-      "HTTP-Referer": "https://app.example",
-      "X-Title": "Example App",
-    }, fresh.key);
-    const body = (await res.json()) as { id: string; usage: { prompt_tokens: number; completion_tokens: number; cost: number } };
+    const res = await post(
+      { model: "test/gpt", messages: [{ role: "user", content: "count my tokens" }] },
+      {
+        "HTTP-Referer": "https://app.example",
+        "X-Title": "Example App",
+      },
+      fresh.key,
+    );
+    const body = (await res.json()) as {
+      id: string;
+      usage: { prompt_tokens: number; completion_tokens: number; cost: number };
+    };
     const expected = expectedCost(body.usage);
     expect(body.usage.cost).toBeCloseTo(expected, 12);
     const data = await generation(body.id, fresh.key);
     expect(Number(data.total_cost_usd)).toBeCloseTo(expected, 12);
-    expect(data).toMatchObject({ model: "test/gpt", provider_name: "Mock OpenAI", http_referer: "https://app.example", app_title: "Example App", streamed: false });
+    expect(data).toMatchObject({
+      model: "test/gpt",
+      provider_name: "Mock OpenAI",
+      http_referer: "https://app.example",
+      app_title: "Example App",
+      streamed: false,
+    });
     // The key view is cached for a few seconds in the isolate: poll until it reflects the spend.
     for (let i = 0; i < 50; i++) {
       const after = (await getJson("/key", fresh.key)).body.data as { usage: number };
@@ -303,7 +347,10 @@ describe("usage, cost and accounting", () => {
       }
       await new Promise((r) => setTimeout(r, 200));
     }
-    const credits = (await getJson("/credits", fresh.key)).body.data as { total_credits: number; total_usage: number };
+    const credits = (await getJson("/credits", fresh.key)).body.data as {
+      total_credits: number;
+      total_usage: number;
+    };
     expect(credits.total_credits).toBe(5);
     expect(credits.total_usage).toBeCloseTo(expected, 12);
   });
@@ -311,16 +358,26 @@ describe("usage, cost and accounting", () => {
   it("refuses a paid request with no balance with 402 before any provider is called", async () => {
     const broke = await createKey(db.url, "0", "broke");
     const marker = `never-sent-${Date.now()}`;
-    const res = await post({ model: "test/gpt", messages: [{ role: "user", content: marker }] }, {}, broke.key);
+    const res = await post(
+      { model: "test/gpt", messages: [{ role: "user", content: marker }] },
+      {},
+      broke.key,
+    );
     expect(res.status).toBe(402);
-    expect(((await res.json()) as { error: { metadata: { error_type: string } } }).error.metadata.error_type).toBe("payment_required");
+    expect(
+      ((await res.json()) as { error: { metadata: { error_type: string } } }).error.metadata.error_type,
+    ).toBe("payment_required");
     const seen = (await (await fetch(`${mockUrl}/__requests?model=${marker}`)).json()) as unknown[];
     expect(seen).toHaveLength(0);
   });
 
   it("still serves free endpoints to a key without credits", async () => {
     const broke = await createKey(db.url, "0", "free-user");
-    const res = await post({ model: "test/local", messages: [{ role: "user", content: "hi" }] }, {}, broke.key);
+    const res = await post(
+      { model: "test/local", messages: [{ role: "user", content: "hi" }] },
+      {},
+      broke.key,
+    );
     expect(res.status).toBe(200);
     expect(((await res.json()) as { usage: { cost: number } }).usage.cost).toBe(0);
   });
@@ -331,9 +388,24 @@ describe("bad input gets a 4xx in the error envelope, naming the problem", () =>
     ["malformed JSON", "{not json", 400, /JSON/i],
     ["messages of the wrong type", { model: "test/gpt", messages: "hi" }, 400, /messages/],
     ["an empty models list", { models: [], messages: [{ role: "user", content: "hi" }] }, 400, /models/],
-    ["an unknown model", { model: "nobody/nothing", messages: [{ role: "user", content: "hi" }] }, 400, /nobody\/nothing/],
-    ["an invalid role", { model: "test/gpt", messages: [{ role: "wizard", content: "hi" }] }, 400, /messages\.0/],
-    ["a temperature out of range", { model: "test/gpt", messages: [{ role: "user", content: "hi" }], temperature: 9 }, 400, /temperature/],
+    [
+      "an unknown model",
+      { model: "nobody/nothing", messages: [{ role: "user", content: "hi" }] },
+      400,
+      /nobody\/nothing/,
+    ],
+    [
+      "an invalid role",
+      { model: "test/gpt", messages: [{ role: "wizard", content: "hi" }] },
+      400,
+      /messages\.0/,
+    ],
+    [
+      "a temperature out of range",
+      { model: "test/gpt", messages: [{ role: "user", content: "hi" }], temperature: 9 },
+      400,
+      /temperature/,
+    ],
     ["no model at all", { messages: [{ role: "user", content: "hi" }] }, 400, /model/],
   ];
   it.each(cases)("%s", async (_name, body, status, message) => {
@@ -345,12 +417,20 @@ describe("bad input gets a 4xx in the error envelope, naming the problem", () =>
   });
 
   it("an oversized body gets 413", async () => {
-    const res = await post({ model: "test/gpt", messages: [{ role: "user", content: "x".repeat(17 * 1024 * 1024) }] });
+    const res = await post({
+      model: "test/gpt",
+      messages: [{ role: "user", content: "x".repeat(17 * 1024 * 1024) }],
+    });
     expect(res.status).toBe(413);
   });
 
   it("a missing or wrong key gets 401", async () => {
-    expect((await post({ model: "test/gpt", messages: [{ role: "user", content: "hi" }] }, {}, "")).status).toBe(401);
-    expect((await post({ model: "test/gpt", messages: [{ role: "user", content: "hi" }] }, {}, "sk-sy-v1-nope")).status).toBe(401);
+    expect(
+      (await post({ model: "test/gpt", messages: [{ role: "user", content: "hi" }] }, {}, "")).status,
+    ).toBe(401);
+    expect(
+      (await post({ model: "test/gpt", messages: [{ role: "user", content: "hi" }] }, {}, "sk-sy-v1-nope"))
+        .status,
+    ).toBe(401);
   });
 });

@@ -3,14 +3,15 @@
  * round prices so costs are easy to check: $1 per million prompt tokens, $2 per million completion.
  * The upstream model id picks the mock's scenario (test/mocks/types.ts).
  */
+
+import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
+import { generateApiKey, hashApiKey, keyLabel } from "../../../src/auth/api-key";
 import { loadCatalog } from "../../../src/catalog/load";
 import { parseCatalog } from "../../../src/catalog/parse";
 import type { Catalog } from "../../../src/catalog/schema";
-import { drizzle } from "drizzle-orm/postgres-js";
-import * as schema from "../../../src/db/schema";
-import { generateApiKey, hashApiKey, keyLabel } from "../../../src/auth/api-key";
 import { insertKey } from "../../../src/db/queries/keys";
+import * as schema from "../../../src/db/schema";
 
 export const PROMPT_PRICE = "0.000001";
 export const COMPLETION_PRICE = "0.000002";
@@ -26,11 +27,26 @@ export const MOCK_SECRETS = {
 };
 
 const policy = { training: false, retainsPrompts: false };
-const ALL_PARAMS = ["tools", "tool_choice", "response_format", "temperature", "top_p", "max_tokens", "stop", "seed", "reasoning"];
+const ALL_PARAMS = [
+  "tools",
+  "tool_choice",
+  "response_format",
+  "temperature",
+  "top_p",
+  "max_tokens",
+  "stop",
+  "seed",
+  "reasoning",
+];
 
 type Endpoint = Catalog["endpoints"][number];
 
-function endpoint(model: string, provider: string, providerModelId: string, extra: Partial<Endpoint> = {}): Endpoint {
+function endpoint(
+  model: string,
+  provider: string,
+  providerModelId: string,
+  extra: Partial<Endpoint> = {},
+): Endpoint {
   return {
     model,
     provider,
@@ -57,7 +73,13 @@ function model(id: string, contextLength = 128_000): Catalog["models"][number] {
 }
 
 export function mockCatalog(mockUrl: string): Catalog {
-  const p = (slug: string, name: string, adapter: Catalog["providers"][number]["adapter"], path: string, extra = {}) => ({
+  const p = (
+    slug: string,
+    name: string,
+    adapter: Catalog["providers"][number]["adapter"],
+    path: string,
+    extra = {},
+  ) => ({
     slug,
     name,
     adapter,
@@ -76,9 +98,14 @@ export function mockCatalog(mockUrl: string): Catalog {
           apiKeyEnv: "MOCK_AWS_KEY_ID",
           config: { region: "us-east-1", secretAccessKeyEnv: "MOCK_AWS_SECRET" },
         }),
-        p("mock-azure", "Mock Azure", "azure", "/azure", { apiKeyEnv: "MOCK_AZURE_KEY", config: { apiVersion: "2024-10-21" } }),
+        p("mock-azure", "Mock Azure", "azure", "/azure", {
+          apiKeyEnv: "MOCK_AZURE_KEY",
+          config: { apiVersion: "2024-10-21" },
+        }),
         p("mock-local", "Mock Local", "openai", "/openai/v1"),
-        p("mock-unconfigured", "Mock Unconfigured", "openai", "/openai/v1", { apiKeyEnv: "MOCK_MISSING_KEY" }),
+        p("mock-unconfigured", "Mock Unconfigured", "openai", "/openai/v1", {
+          apiKeyEnv: "MOCK_MISSING_KEY",
+        }),
       ],
       models: [
         model("test/gpt"),
@@ -102,12 +129,17 @@ export function mockCatalog(mockUrl: string): Catalog {
         endpoint("test/azure", "mock-azure", "azure-ok"),
         endpoint("test/broken", "mock-openai", "broken-fail-500"),
         endpoint("test/broken", "mock-openai-b", "broken-fail-429"),
-        endpoint("test/flaky", "mock-openai", "flaky-fail-500", { pricing: { prompt: "0.0000005", completion: "0.000001" } }),
+        endpoint("test/flaky", "mock-openai", "flaky-fail-500", {
+          pricing: { prompt: "0.0000005", completion: "0.000001" },
+        }),
         endpoint("test/flaky", "mock-openai-b", "flaky-ok"),
         endpoint("test/flaky", "mock-unconfigured", "flaky-unconfigured"),
         endpoint("test/cut", "mock-openai", "cut-stream"),
         endpoint("test/local", "mock-local", "local-ok", { pricing: { prompt: "0", completion: "0" } }),
-        endpoint("test/small", "mock-openai", "small-ok", { contextLength: 8_192, maxCompletionTokens: 2_048 }),
+        endpoint("test/small", "mock-openai", "small-ok", {
+          contextLength: 8_192,
+          maxCompletionTokens: 2_048,
+        }),
         endpoint("test/big", "mock-openai", "big-ok"),
         endpoint("test/ctx", "mock-openai", "ctx-limit"),
       ],
@@ -117,7 +149,11 @@ export function mockCatalog(mockUrl: string): Catalog {
 }
 
 /** Loads the mock catalog and creates an account with `credits` and a key; returns the key. */
-export async function seed(databaseUrl: string, mockUrl: string, credits = "10"): Promise<{ key: string; hash: string }> {
+export async function seed(
+  databaseUrl: string,
+  mockUrl: string,
+  credits = "10",
+): Promise<{ key: string; hash: string }> {
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   try {
     const db = drizzle(sql, { schema });
@@ -138,7 +174,13 @@ export async function createKey(
   try {
     const key = generateApiKey();
     const hash = await hashApiKey(key);
-    await insertKey(drizzle(sql, { schema }), { hash, label: keyLabel(key), name, credits, limit: extra.limit ?? null });
+    await insertKey(drizzle(sql, { schema }), {
+      hash,
+      label: keyLabel(key),
+      name,
+      credits,
+      limit: extra.limit ?? null,
+    });
     return { key, hash };
   } finally {
     await sql.end();

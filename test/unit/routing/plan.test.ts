@@ -244,9 +244,9 @@ describe("hard filters (b3)", () => {
     ],
     ["max_price, all at once", { max_price: { prompt: 1, completion: 2, request: 0.3 } }, ["a"], "max_price"],
     [
-      "data_collection: deny drops providers that train",
+      "data_collection: deny drops providers that train on or store prompts",
       { data_collection: "deny" },
-      ["d", "c", "b"],
+      ["d", "c"],
       "data_policy:training",
     ],
     ["zdr drops providers that retain prompts", { zdr: true }, ["d", "c"], "data_policy:zdr"],

@@ -77,6 +77,7 @@ function body(served: SseOptions["served"], opts: Partial<SseOptions> = {}) {
   const stream = sseBody({
     served,
     stamp: () => STAMP,
+    unservedStamp: { ...STAMP, provider: "" },
     finish: (outcome, s) => {
       finishes.push({ outcome: structuredClone({ ...outcome, error: undefined }), served: s });
       finishes.at(-1)!.outcome.error = outcome.error;
@@ -241,7 +242,7 @@ describe("sseBody: routing still pending when the response was committed", () =>
     expect(finishes[0]?.served).toBe(served);
   });
 
-  it("routing that fails after the commit ends with a keep-alive, one error chunk and [DONE]", async () => {
+  it("routing that fails after the commit ends with a keep-alive, one error chunk, usage and [DONE]", async () => {
     const error = new GatewayError(503, "provider_overloaded", "All providers are overloaded");
     const { stream, finishes } = body(Promise.reject(error));
     const fs = frames(await readAll(stream));
@@ -253,6 +254,7 @@ describe("sseBody: routing still pending when the response was committed", () =>
         choices: [expect.objectContaining({ finish_reason: "error" })],
       }),
     ]);
+    expect(fs.at(-2)).toMatchObject({ id: STAMP.id, model: STAMP.model, choices: [], usage: USAGE });
     expect(fs.at(-1)).toBe("[DONE]");
     expect(finishes).toHaveLength(1);
     expect(finishes[0]).toMatchObject({ served: undefined, outcome: { error: { status: 503 } } });
