@@ -182,26 +182,50 @@ const floor :Workerd.Worker = (
   return file;
 }
 
+/**
+ * A USAGE_QUEUE producer binding whose "broker" accepts and drops every message: the gateway as
+ * on Cloudflare, where usage goes to a queue, so the request path is measured without the
+ * per-request Postgres write that self-hosting without a queue does.
+ */
+function withQueueStub(config: string): string {
+  const stub = `export default { fetch: () => Response.json({ metadata: { metrics: { backlogCount: 0, backlogBytes: 0, oldestMessageTimestamp: 0 } } }) };`;
+  return `${config
+    .replace(
+      '(name = "main", worker = .gateway),',
+      '(name = "main", worker = .gateway),\n    (name = "usage-stub", worker = .usageStub),',
+    )
+    .replace("  bindings = [\n", '  bindings = [\n    (name = "USAGE_QUEUE", queue = "usage-stub"),\n')}
+const usageStub :Workerd.Worker = (
+  modules = [ (name = "stub.js", esModule = ${JSON.stringify(stub)}) ],
+  compatibilityDate = "2026-04-20",
+);
+`;
+}
+
 function gatewayConfig(
   settings: ReturnType<typeof readWranglerSettings>,
   bundleDir: string,
   databaseUrl: string,
+  variant: { name: string; port: number; queueStub: boolean },
 ): string {
-  const dir = join(genDir, "switchyard");
+  const dir = join(genDir, variant.name);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = join(dir, "config.capnp");
+  const render = variant.queueStub ? withQueueStub : (c: string) => c;
   writeFileSync(
     file,
-    renderWorkerdConfig({
-      configDir: dir,
-      bundleDir,
-      listen: `127.0.0.1:${GATEWAY_PORT}`,
-      databaseUrl,
-      compatibilityDate: settings.compatibilityDate,
-      compatibilityFlags: settings.compatibilityFlags,
-      text: { ...settings.vars },
-      fromEnvironment: [PROVIDER_SECRET],
-    }),
+    render(
+      renderWorkerdConfig({
+        configDir: dir,
+        bundleDir,
+        listen: `127.0.0.1:${variant.port}`,
+        databaseUrl,
+        compatibilityDate: settings.compatibilityDate,
+        compatibilityFlags: settings.compatibilityFlags,
+        text: { ...settings.vars },
+        fromEnvironment: [PROVIDER_SECRET],
+      }),
+    ),
     { mode: 0o600 },
   );
   return file;
@@ -246,7 +270,11 @@ async function main(): Promise<number> {
     const { key, hash } = await seed(db.url);
     const workerd = workerdBinary();
     const floorFile = await floorConfig(settings);
-    const gatewayFile = gatewayConfig(settings, bundleDir, db.url);
+    const gatewayFile = gatewayConfig(settings, bundleDir, db.url, {
+      name: "switchyard",
+      port: GATEWAY_PORT,
+      queueStub: false,
+    });
     const floor = {
       name: "floor-workerd",
       port: FLOOR_PORT,
@@ -263,12 +291,22 @@ async function main(): Promise<number> {
       env: { [PROVIDER_SECRET]: "sk-bench-mock-0123456789" },
       readyTimeoutS: 60,
     };
+    // BENCH_QUEUE_STUB=1 adds "switchyard-queue": the same bundle with usage sent to a queue stub.
+    const variants = [gateway];
+    if (process.env.BENCH_QUEUE_STUB === "1") {
+      const port = GATEWAY_PORT + 1;
+      const file = gatewayConfig(settings, bundleDir, db.url, {
+        name: "switchyard-queue",
+        port,
+        queueStub: true,
+      });
+      variants.push({ ...gateway, name: "switchyard-queue", port, start: `${workerd} serve ${file}` });
+    }
     note(`bundle ${bundle.files.join(", ")}: ${(bundle.gzipBytes / 1024).toFixed(1)} KiB gzipped`);
     const code = await runHarness([
       "--gateway-json",
       JSON.stringify(floor),
-      "--gateway-json",
-      JSON.stringify(gateway),
+      ...variants.flatMap((v) => ["--gateway-json", JSON.stringify(v)]),
       "--floor",
       "floor-workerd",
       ...passthrough.filter((a, i) => a !== "--out" && passthrough[i - 1] !== "--out"),
