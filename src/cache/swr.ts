@@ -7,7 +7,16 @@
  * - age ≥ 2·ttl, or missing: loaded before answering — so no value is ever served more than
  *   2·ttl after it was read, unless the load fails, in which case a value up to `maxStaleMs`
  *   old is served instead (stale-while-error) and the failure is counted.
+ * At most one background refresh per key is in flight, and after a failed load the key backs off
+ * for FAILURE_BACKOFF_MS — serving its stale value at once instead of making every request wait
+ * on (and pile connections onto) a database that is down or saturated.
  */
+
+/** After a failed load, requests serve the stale value without touching the database for this long. */
+export const FAILURE_BACKOFF_MS = 2_000;
+/** A background refresh older than this is presumed dead (its request context ended). */
+const REFRESH_LEASE_MS = 10_000;
+
 export interface SwrPolicy {
   ttlMs: number;
   /** How old a value may be when served because a refresh failed. */
@@ -19,6 +28,10 @@ export interface SwrPolicy {
 interface Entry<V> {
   value: V;
   loadedAt: number;
+  /** When the in-flight background refresh started, if one is running. */
+  refreshingSince?: number | undefined;
+  /** When the last load of this key failed. */
+  failedAt?: number | undefined;
 }
 
 export class SwrCache<K, V> {
@@ -39,21 +52,47 @@ export class SwrCache<K, V> {
    */
   async get(key: K, load: () => Promise<V>, policy: SwrPolicy): Promise<V> {
     const entry = this.entries.get(key);
-    const age = entry ? this.now() - entry.loadedAt : Number.POSITIVE_INFINITY;
+    const now = this.now();
+    const age = entry ? now - entry.loadedAt : Number.POSITIVE_INFINITY;
     if (entry && age < policy.ttlMs) return entry.value;
-    if (entry && age < 2 * policy.ttlMs && policy.waitUntil) {
-      policy.waitUntil(this.refresh(key, load).catch(() => {}));
+    const backingOff = entry?.failedAt !== undefined && now - entry.failedAt < FAILURE_BACKOFF_MS;
+    if (entry && policy.waitUntil && (age < 2 * policy.ttlMs || (backingOff && age < policy.maxStaleMs))) {
+      if (backingOff) this.staleServes++;
+      else this.refreshInBackground(key, entry, load, policy.waitUntil);
       return entry.value;
     }
     try {
       return await this.refresh(key, load);
     } catch (error) {
+      if (entry) entry.failedAt = this.now();
       if (entry && age < policy.maxStaleMs) {
         this.staleServes++;
         return entry.value;
       }
       throw error;
     }
+  }
+
+  private refreshInBackground(
+    key: K,
+    entry: Entry<V>,
+    load: () => Promise<V>,
+    waitUntil: (p: Promise<unknown>) => void,
+  ): void {
+    const now = this.now();
+    if (entry.refreshingSince !== undefined && now - entry.refreshingSince < REFRESH_LEASE_MS) return;
+    entry.refreshingSince = now;
+    waitUntil(
+      this.refresh(key, load).then(
+        () => {
+          entry.refreshingSince = undefined;
+        },
+        () => {
+          entry.refreshingSince = undefined;
+          entry.failedAt = this.now();
+        },
+      ),
+    );
   }
 
   /** Drops a key now (e.g. this isolate just revoked it). */

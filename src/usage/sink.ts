@@ -15,6 +15,8 @@ import { createDb } from "../db/client";
 import { type GenerationRow, settleGenerations, toMessage } from "./record";
 
 const OUTBOX_LIMIT = 50_000;
+/** How long a flush waits for more rows before writing (records appear this much after the response). */
+const COALESCE_MS = 100;
 const BATCH = 500;
 const RETRIES = 3;
 const WRITE_TIMEOUT_MS = 5_000;
@@ -48,6 +50,8 @@ async function flush(connectionString: string): Promise<void> {
   if (flushingSince !== undefined && now - flushingSince < STALE_FLUSH_MS) return;
   flushingSince = now;
   try {
+    // Let the rows of concurrent requests gather: one connection and one transaction for all.
+    await new Promise((r) => setTimeout(r, COALESCE_MS));
     await drain(connectionString);
   } finally {
     flushingSince = undefined;
@@ -71,7 +75,9 @@ async function drain(connectionString: string): Promise<void> {
       } catch (error) {
         keep(batch);
         // Never the rows themselves: they may carry user data.
-        console.error(`usage write failed (${outbox.length} pending): ${error instanceof Error ? error.message : "error"}`);
+        console.error(
+          `usage write failed (${outbox.length} pending): ${error instanceof Error ? error.message : "error"}`,
+        );
         break;
       }
     }

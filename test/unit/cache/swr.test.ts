@@ -5,7 +5,7 @@
  * up to maxStale old (counted), then throws.
  */
 import { describe, expect, it } from "vitest";
-import { SwrCache, type SwrPolicy, withTimeout } from "../../../src/cache/swr";
+import { FAILURE_BACKOFF_MS, SwrCache, type SwrPolicy, withTimeout } from "../../../src/cache/swr";
 
 const TTL = 1000;
 const MAX_STALE = 10_000;
@@ -185,5 +185,29 @@ describe("withTimeout", () => {
     await expect(late).rejects.toThrow("timed out");
     resolve("too late");
     await expect(late).rejects.toThrow("timed out");
+  });
+});
+
+describe("SwrCache under load and outage", () => {
+  it("starts at most one background refresh per key, however many requests find it stale", async () => {
+    const t = setup();
+    await t.cache.get("k", t.loader("old"), t.policy());
+    t.at(1500);
+    const never = () => new Promise<string>(() => {});
+    for (let i = 0; i < 50; i++) expect(await t.cache.get("k", never, t.policy())).toBe("old");
+    expect(t.background).toHaveLength(1);
+  });
+
+  it("after a failed load, serves the stale value at once for the backoff instead of retrying per request", async () => {
+    const t = setup();
+    await t.cache.get("k", t.loader("old"), t.policy());
+    t.at(5000);
+    expect(await t.cache.get("k", t.loader(new Error("db down")), t.policy())).toBe("old");
+    const loadsAfterFailure = t.loads();
+    t.at(5000 + FAILURE_BACKOFF_MS - 1);
+    for (let i = 0; i < 20; i++) expect(await t.cache.get("k", t.loader("new"), t.policy())).toBe("old");
+    expect(t.loads()).toBe(loadsAfterFailure);
+    t.at(5000 + FAILURE_BACKOFF_MS);
+    expect(await t.cache.get("k", t.loader("new"), t.policy())).toBe("new");
   });
 });
