@@ -3,7 +3,6 @@
  * and record usage after the response. The hot path reads only the in-isolate caches.
  */
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import { type AuthedEnv, requestScope, requireApiKey } from "../auth/middleware";

@@ -81,6 +81,23 @@ export interface ProviderChunk {
   rawUsage?: unknown;
 }
 
+/** Receives the chunks a translator produces. */
+export interface ChunkSink {
+  enqueue(chunk: ProviderChunk): void;
+}
+
+/**
+ * One request's stream translation, driven synchronously by the gateway one wire event at a
+ * time (`routing/chunk-source.ts`). Not a TransformStream: every stream stage costs promises and
+ * allocations per chunk, which the benchmark showed dominating the per-chunk CPU. The shape is a
+ * `Transformer`, so `new TransformStream(translator)` still works where a stream is wanted.
+ */
+export interface StreamTranslator {
+  transform(event: RawEvent, sink: ChunkSink): void;
+  /** The upstream body ended: emit what is pending, or throw if the stream was cut short. */
+  flush(sink: ChunkSink): void;
+}
+
 export interface CallContext {
   request: ChatRequest;
   target: Target;
@@ -95,10 +112,10 @@ export interface ProviderAdapter {
   /** Splits the response body into events. Defaults to SSE when absent. */
   decodeStream?(body: ReadableStream<Uint8Array>): ReadableStream<RawEvent>;
   /**
-   * Translates wire events to chunks. Throws (errors the stream with) a GatewayError for an
-   * in-band upstream error, so the gateway can fall back or end the stream with an error chunk.
+   * Translates wire events to chunks. Throws a GatewayError for an in-band upstream error, so
+   * the gateway can fall back or end the stream with an error chunk.
    */
-  createStreamTransformer(ctx: CallContext): TransformStream<RawEvent, ProviderChunk>;
+  createStreamTransformer(ctx: CallContext): StreamTranslator;
   /** Maps a non-2xx answer to the gateway's error, with the upstream detail in `raw` (secrets redacted). */
   toGatewayError(status: number, bodyText: string, headers: Headers, target: Target): GatewayError;
 }

@@ -15,7 +15,7 @@ import type {
   Target,
 } from "../providers/types";
 import type { ChatRequest } from "../schema/chat-request";
-import { decodeSse } from "../sse/decode";
+import { type ChunkSource, chunkSource } from "./chunk-source";
 import type { Attempt } from "./plan";
 
 /** Longest Retry-After we wait out before re-trying a provider; longer ones skip it. */
@@ -60,7 +60,8 @@ export interface ServedCompletion extends Served {
 export interface ServedStream extends Served {
   /** Chunks read while making sure the stream really started (up to the first content). */
   head: ProviderChunk[];
-  rest: ReadableStreamDefaultReader<ProviderChunk>;
+  /** The rest of the stream, batch by batch. */
+  rest: ChunkSource;
   /** Stops the upstream request (client disconnected). */
   abort(): void;
 }
@@ -292,27 +293,24 @@ export function executeStream(attempts: readonly Attempt[], deps: ExecuteDeps): 
         error: new GatewayError(502, "provider_unavailable", "Empty stream", { retryable: true }),
       };
     }
-    const events = (adapter.decodeStream ?? decodeSse)(body);
-    const reader = events
-      .pipeThrough(adapter.createStreamTransformer({ request: prepared.request, target: prepared.target }))
-      .getReader();
+    const source = chunkSource(body, adapter, { request: prepared.request, target: prepared.target });
     const head: ProviderChunk[] = [];
     const firstContent = async () => {
       for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        head.push(value);
-        if (hasContent(value)) return;
+        const batch = await source.next();
+        if (batch === null) return;
+        head.push(...batch);
+        if (batch.some(hasContent)) return;
       }
     };
     try {
       await withTimer(firstContent(), deps.firstByteTimeoutMs, abort);
     } catch (error) {
       abort();
-      reader.cancel().catch(() => {});
+      source.cancel();
       return { ok: false, error: asGatewayError(error, prepared.target, "The stream") };
     }
-    return { ok: true, value: { head, rest: reader, abort } };
+    return { ok: true, value: { head, rest: source, abort } };
   });
 }
 

@@ -12,7 +12,10 @@ import type {
   FinishReason,
   Usage,
 } from "../schema/chat-completion";
-import { SSE_DONE, SSE_KEEPALIVE, sseData } from "../sse/encode";
+import { SSE_DONE, SSE_KEEPALIVE, sseData, sseFrame } from "../sse/encode";
+
+const encoder = new TextEncoder();
+
 import type { ServedStream } from "./execute";
 
 export interface Stamp {
@@ -169,11 +172,23 @@ export function sseBody(opts: SseOptions): ReadableStream<Uint8Array> {
     controller.close();
   };
 
-  /** Forwards a chunk's choices; false when it carried none (usage only), so nothing was sent. */
-  const emit = (controller: ReadableStreamDefaultController<Uint8Array>, chunk: ProviderChunk): boolean => {
-    observe(outcome, chunk, now());
-    if (chunk.choices.length === 0 || !stamp) return false;
-    controller.enqueue(sseData(chunkOf(stamp, chunk.choices, chunk.systemFingerprint)));
+  /**
+   * Forwards a batch's choices as one enqueue (one encode for all its frames); false when the
+   * batch carried none (usage only), so nothing was sent.
+   */
+  const emit = (
+    controller: ReadableStreamDefaultController<Uint8Array>,
+    batch: readonly ProviderChunk[],
+  ): boolean => {
+    const t = now();
+    let frames = "";
+    for (const chunk of batch) {
+      observe(outcome, chunk, t);
+      if (chunk.choices.length > 0 && stamp)
+        frames += sseFrame(chunkOf(stamp, chunk.choices, chunk.systemFingerprint));
+    }
+    if (frames === "") return false;
+    controller.enqueue(encoder.encode(frames));
     return true;
   };
 
@@ -202,21 +217,21 @@ export function sseBody(opts: SseOptions): ReadableStream<Uint8Array> {
       if (finished) {
         // The client left while routing was pending (finish already ran): stop what just started.
         ready.abort();
-        ready.rest.cancel().catch(() => {});
+        ready.rest.cancel();
         return;
       }
       served = ready;
       stamp = opts.stamp(ready);
-      for (const chunk of ready.head) emit(controller, chunk);
+      emit(controller, ready.head);
     },
     async pull(controller) {
       if (finished || !served) return;
       try {
         // A pull that enqueues nothing is not pulled again, so read on past usage-only chunks.
         for (;;) {
-          const { done, value } = await served.rest.read();
-          if (done) return end(controller);
-          if (emit(controller, value)) return;
+          const batch = await served.rest.next();
+          if (batch === null) return end(controller);
+          if (emit(controller, batch)) return;
         }
       } catch (error) {
         outcome.error =
@@ -232,7 +247,7 @@ export function sseBody(opts: SseOptions): ReadableStream<Uint8Array> {
       // The client went away: stop the upstream (providers that support it stop billing) and record.
       outcome.cancelled = true;
       served?.abort();
-      served?.rest.cancel().catch(() => {});
+      served?.rest.cancel();
       if (!finished) {
         finished = true;
         opts.finish(outcome, served);

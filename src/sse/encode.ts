@@ -1,8 +1,13 @@
 const encoder = new TextEncoder();
 
-/** One `data:` frame. JSON.stringify never emits raw newlines, so a single data line is always valid. */
+/** One `data:` frame as text. JSON.stringify never emits raw newlines, so a single data line is always valid. */
+export function sseFrame(payload: unknown): string {
+  return `data: ${JSON.stringify(payload)}\n\n`;
+}
+
+/** One `data:` frame, encoded. */
 export function sseData(payload: unknown): Uint8Array {
-  return encoder.encode(`data: ${JSON.stringify(payload)}\n\n`);
+  return encoder.encode(sseFrame(payload));
 }
 
 export const SSE_DONE = encoder.encode("data: [DONE]\n\n");

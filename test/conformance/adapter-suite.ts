@@ -7,6 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { GatewayError, type GatewayErrorType } from "../../src/errors";
 import type { ProviderAdapter, ProviderChunk, Target } from "../../src/providers/types";
+import { chunkSource } from "../../src/routing/chunk-source";
 import {
   type ChunkChoice,
   choiceSchema,
@@ -16,7 +17,6 @@ import {
   usageSchema,
 } from "../../src/schema/chat-completion";
 import type { ChatRequest } from "../../src/schema/chat-request";
-import { decodeSse } from "../../src/sse/decode";
 import { CHUNKINGS, chunked } from "./fixtures";
 
 export interface StreamFixture {
@@ -63,6 +63,22 @@ export interface StreamResult {
   error: unknown;
 }
 
+/** Reads a response body the way the gateway does (routing/chunk-source.ts), collecting chunks and the error. */
+export async function readChunks(
+  body: ReadableStream<Uint8Array>,
+  adapter: ProviderAdapter,
+  ctx: { request: ChatRequest; target: Target },
+): Promise<StreamResult> {
+  const source = chunkSource(body, adapter, ctx);
+  const chunks: ProviderChunk[] = [];
+  try {
+    for (let batch = await source.next(); batch !== null; batch = await source.next()) chunks.push(...batch);
+    return { chunks, error: undefined };
+  } catch (error) {
+    return { chunks, error };
+  }
+}
+
 /** Runs bytes through the adapter's decoder and transformer, collecting chunks and the error, if any. */
 export async function runStream(
   adapter: ProviderAdapter,
@@ -70,15 +86,8 @@ export async function runStream(
   fx: Pick<AdapterFixtures, "target" | "request">,
   chunkSize = 0,
 ): Promise<StreamResult> {
-  const events = (adapter.decodeStream ?? decodeSse)(chunked(body, chunkSize));
-  const out = events.pipeThrough(adapter.createStreamTransformer({ request: fx.request, target: fx.target }));
-  const chunks: ProviderChunk[] = [];
-  try {
-    for await (const chunk of out) chunks.push(chunk);
-    return { chunks, error: undefined };
-  } catch (error) {
-    return { chunks, error };
-  }
+  // The production path: the same decoder and translator the gateway drives.
+  return readChunks(chunked(body, chunkSize), adapter, { request: fx.request, target: fx.target });
 }
 
 /** Reassembles streamed tool calls by index, the way OpenAI clients do. */

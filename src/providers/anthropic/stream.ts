@@ -10,7 +10,7 @@
  */
 import { GatewayError } from "../../errors";
 import type { Delta, FinishReason } from "../../schema/chat-completion";
-import type { CallContext, ProviderChunk, RawEvent } from "../types";
+import type { CallContext, ProviderChunk, RawEvent, StreamTranslator } from "../types";
 import { streamError } from "./errors";
 import { mapFinishReason } from "./finish-reason";
 import { jsonModeTool } from "./json-mode";
@@ -67,7 +67,7 @@ function nonEmptyObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && Object.keys(value).length > 0;
 }
 
-export function createAnthropicStream(ctx: CallContext): TransformStream<RawEvent, ProviderChunk> {
+export function createAnthropicStream(ctx: CallContext): StreamTranslator {
   const json = jsonModeTool(ctx.request);
   const showReasoning = !reasoningExcluded(ctx.request);
   const blocks = new Map<number, Block>();
@@ -248,7 +248,7 @@ export function createAnthropicStream(ctx: CallContext): TransformStream<RawEven
     if (usage) yield { choices: [], usage: mapUsage(usage), upstreamId, rawUsage: usage };
   }
 
-  return new TransformStream<RawEvent, ProviderChunk>({
+  return {
     transform(raw, controller) {
       if (ended) return;
       const event = parseEvent(raw, ctx);
@@ -264,7 +264,7 @@ export function createAnthropicStream(ctx: CallContext): TransformStream<RawEven
     flush(controller) {
       for (const out of end()) controller.enqueue(out);
     },
-  });
+  };
 }
 
 function assertNever(value: never): never {

@@ -9,7 +9,7 @@
 import type { z } from "zod";
 import { GatewayError } from "../../errors";
 import type { Delta, FinishReason } from "../../schema/chat-completion";
-import type { CallContext, ProviderChunk, RawEvent } from "../types";
+import type { CallContext, ProviderChunk, RawEvent, StreamTranslator } from "../types";
 import { streamExceptionError } from "./errors";
 import { mapFinishReason } from "./finish-reason";
 import { hidesReasoning, reasoningFormat } from "./reasoning-format";
@@ -36,7 +36,7 @@ function choiceChunk(delta: Delta, finish?: { reason: FinishReason; native: stri
   };
 }
 
-export function createStreamTransformer(ctx: CallContext): TransformStream<RawEvent, ProviderChunk> {
+export function createStreamTransformer(ctx: CallContext): StreamTranslator {
   const { target } = ctx;
   const format = reasoningFormat(target.endpoint.providerModelId);
   const hideReasoning = hidesReasoning(ctx.request);
@@ -83,7 +83,7 @@ export function createStreamTransformer(ctx: CallContext): TransformStream<RawEv
     return index;
   };
 
-  return new TransformStream<RawEvent, ProviderChunk>({
+  return {
     transform(raw, controller) {
       const name = raw.event ?? "";
       // Exception frames (`throttlingException`, …) and protocol `error` frames end the stream.
@@ -187,5 +187,5 @@ export function createStreamTransformer(ctx: CallContext): TransformStream<RawEv
     flush() {
       if (!stopped) throw upstreamError("Bedrock stream ended before messageStop");
     },
-  });
+  };
 }

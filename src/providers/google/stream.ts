@@ -9,7 +9,7 @@
 import { GatewayError } from "../../errors";
 import type { ChunkChoice, Delta, ToolCallDelta, Usage } from "../../schema/chat-completion";
 import type { ReasoningDetail } from "../../schema/chat-request";
-import type { CallContext, ProviderChunk, RawEvent } from "../types";
+import type { CallContext, StreamTranslator } from "../types";
 import { parseGoogleError, toGatewayError } from "./errors";
 import { mapFinishReason } from "./finish-reason";
 import { applyPartialArgs } from "./partial-args";
@@ -57,7 +57,7 @@ function upstreamError(ctx: CallContext, message: string, cause?: unknown): Gate
   });
 }
 
-export function createStreamTransformer(ctx: CallContext): TransformStream<RawEvent, ProviderChunk> {
+export function createStreamTransformer(ctx: CallContext): StreamTranslator {
   const candidates = new Map<number, CandidateState>();
   let responseId: string | undefined;
   let callCounter = 0;
@@ -202,7 +202,7 @@ export function createStreamTransformer(ctx: CallContext): TransformStream<RawEv
     return choices;
   };
 
-  return new TransformStream<RawEvent, ProviderChunk>({
+  return {
     transform(event, controller) {
       if (event.data === "[DONE]" || event.data.trim() === "") return;
       let json: unknown;
@@ -228,5 +228,5 @@ export function createStreamTransformer(ctx: CallContext): TransformStream<RawEv
       }
       if (usage) controller.enqueue({ choices: [], usage, upstreamId: responseId, rawUsage });
     },
-  });
+  };
 }

@@ -8,7 +8,7 @@
  */
 import { GatewayError } from "../../errors";
 import type { ChunkChoice, Delta, ToolCallDelta, Usage } from "../../schema/chat-completion";
-import type { CallContext, ProviderChunk, RawEvent } from "../types";
+import type { CallContext, ChunkSink, ProviderChunk, StreamTranslator } from "../types";
 import { inBandError } from "./errors";
 import { mapFinishReason } from "./finish-reason";
 import { reasoningDetailsOf, reasoningExcluded, reasoningOf, splitContent } from "./message";
@@ -29,7 +29,7 @@ interface ChoiceState {
   lastToolIndex: number;
 }
 
-export function createStreamTransformer(ctx: CallContext): TransformStream<RawEvent, ProviderChunk> {
+export function createStreamTransformer(ctx: CallContext): StreamTranslator {
   const { target } = ctx;
   const name = target.provider.name;
   const hideReasoning = reasoningExcluded(ctx.request);
@@ -143,14 +143,14 @@ export function createStreamTransformer(ctx: CallContext): TransformStream<RawEv
     };
   }
 
-  function finish(controller: TransformStreamDefaultController<ProviderChunk>) {
+  function finish(controller: ChunkSink) {
     const closing = closeOpenChoices();
     if (closing) controller.enqueue(closing);
     const last = usageChunk();
     if (last) controller.enqueue(last);
   }
 
-  return new TransformStream<RawEvent, ProviderChunk>({
+  return {
     transform(event, controller) {
       if (done) return;
       const data = event.data.trim();
@@ -188,7 +188,7 @@ export function createStreamTransformer(ctx: CallContext): TransformStream<RawEv
       if (unfinished) throw truncated(name, "stream ended without a finish reason");
       finish(controller);
     },
-  });
+  };
 }
 
 function truncated(provider: string, message: string): GatewayError {

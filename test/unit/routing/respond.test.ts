@@ -7,6 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { GatewayError } from "../../../src/errors";
 import type { ProviderChunk } from "../../../src/providers/types";
+import type { ChunkSource } from "../../../src/routing/chunk-source";
 import type { ServedStream } from "../../../src/routing/execute";
 import { type SseOptions, type StreamOutcome, sseBody } from "../../../src/routing/respond";
 import { chatCompletionChunkSchema, type Usage } from "../../../src/schema/chat-completion";
@@ -39,18 +40,18 @@ type Step = ProviderChunk | Error | "hang";
 function fakeServed(head: ProviderChunk[], steps: Step[]) {
   const state = { aborted: 0, restCancelled: false };
   const queue = [...steps];
-  const rest = new ReadableStream<ProviderChunk>({
-    pull(controller) {
+  const rest: ChunkSource = {
+    async next() {
       const step = queue.shift();
-      if (step === undefined) return controller.close();
-      if (step === "hang") return new Promise<void>(() => {});
-      if (step instanceof Error) return controller.error(step);
-      controller.enqueue(step);
+      if (step === undefined) return null;
+      if (step === "hang") return new Promise<never>(() => {});
+      if (step instanceof Error) throw step;
+      return [step];
     },
     cancel() {
       state.restCancelled = true;
     },
-  }).getReader();
+  };
   const endpoint = catalog.endpointsByModel.get("m/a")![0]!;
   const served: ServedStream = {
     attempt: {

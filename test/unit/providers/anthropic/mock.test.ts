@@ -6,9 +6,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { anthropicAdapter } from "../../../../src/providers/anthropic";
-import type { ProviderChunk, Target } from "../../../../src/providers/types";
-import { decodeSse } from "../../../../src/sse/decode";
-import { assembleToolCalls } from "../../../conformance/adapter-suite";
+import type { Target } from "../../../../src/providers/types";
+import { assembleToolCalls, readChunks } from "../../../conformance/adapter-suite";
 import { anthropicMock } from "../../../mocks/anthropic";
 import { request, target } from "./helpers";
 
@@ -61,16 +60,10 @@ async function streamed(model: string, fields: Record<string, unknown> = {}) {
   const { req, t, res } = await call(model, fields, true);
   expect(res.status).toBe(200);
   expect(res.headers.get("content-type")).toContain("text/event-stream");
-  const chunks: ProviderChunk[] = [];
-  let error: unknown;
-  try {
-    const out = decodeSse(res.body ?? new ReadableStream()).pipeThrough(
-      anthropicAdapter.createStreamTransformer({ request: req, target: t }),
-    );
-    for await (const chunk of out) chunks.push(chunk);
-  } catch (e) {
-    error = e;
-  }
+  const { chunks, error } = await readChunks(res.body ?? new ReadableStream(), anthropicAdapter, {
+    request: req,
+    target: t,
+  });
   const choices = chunks.flatMap((c) => c.choices);
   return {
     chunks,

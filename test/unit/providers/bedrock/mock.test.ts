@@ -2,14 +2,15 @@
  * The Bedrock mock served over real HTTP (node:http, port 0) and read back through the adapter:
  * proves the mock speaks what the adapter expects, frames and CRCs included.
  */
+
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GatewayError } from "../../../../src/errors";
 import { bedrockAdapter } from "../../../../src/providers/bedrock";
-import type { ProviderChunk, Target } from "../../../../src/providers/types";
+import type { Target } from "../../../../src/providers/types";
 import { type ChatRequest, chatRequestSchema, type Tool } from "../../../../src/schema/chat-request";
-import { assembleToolCalls } from "../../../conformance/adapter-suite";
+import { assembleToolCalls, readChunks } from "../../../conformance/adapter-suite";
 import { bedrockMock } from "../../../mocks/bedrock";
 import { bedrockTarget } from "./target";
 
@@ -73,18 +74,8 @@ async function streamChunks(modelId: string, req: ChatRequest) {
   const { res, t } = await call(modelId, req, true);
   expect(res.status).toBe(200);
   expect(res.headers.get("content-type")).toBe("application/vnd.amazon.eventstream");
-  const decode = bedrockAdapter.decodeStream;
-  if (!decode || !res.body) throw new Error("no stream");
-  const out = decode(res.body).pipeThrough(
-    bedrockAdapter.createStreamTransformer({ request: req, target: t }),
-  );
-  const chunks: ProviderChunk[] = [];
-  try {
-    for await (const chunk of out) chunks.push(chunk);
-    return { chunks, error: undefined };
-  } catch (error) {
-    return { chunks, error };
-  }
+  if (!res.body) throw new Error("no stream");
+  return readChunks(res.body, bedrockAdapter, { request: req, target: t });
 }
 
 describe("bedrock mock through the adapter", () => {

@@ -2,13 +2,14 @@
  * The Gemini mock (test/mocks/google.ts) through the real adapter over real HTTP: what the
  * end-to-end tests will see must be something the adapter reads like a Gemini answer.
  */
+
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { googleAdapter } from "../../../../src/providers/google";
 import type { ProviderChunk, Target } from "../../../../src/providers/types";
 import type { ChatRequest } from "../../../../src/schema/chat-request";
-import { assembleToolCalls } from "../../../conformance/adapter-suite";
+import { assembleToolCalls, readChunks } from "../../../conformance/adapter-suite";
 import { googleMock } from "../../../mocks/google";
 import { aiStudioTarget, chatRequest } from "./target";
 
@@ -57,20 +58,8 @@ async function streamed(
   const { res, t } = await call(model, req, true);
   expect(res.status).toBe(200);
   expect(res.body).not.toBeNull();
-  const decode = googleAdapter.decodeStream;
-  expect(decode).toBeDefined();
-  if (!res.body || !decode) throw new Error("no body");
-  const chunks: ProviderChunk[] = [];
-  try {
-    for await (const chunk of decode(res.body).pipeThrough(
-      googleAdapter.createStreamTransformer({ request: req, target: t }),
-    )) {
-      chunks.push(chunk);
-    }
-    return { chunks, error: undefined };
-  } catch (error) {
-    return { chunks, error };
-  }
+  if (!res.body) throw new Error("no body");
+  return readChunks(res.body, googleAdapter, { request: req, target: t });
 }
 
 const hello = chatRequest({ messages: [{ role: "user", content: "What is the capital of France?" }] });

@@ -3,7 +3,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { ProviderAdapter, ProviderChunk, Target } from "../../../../src/providers/types";
 import { type ChatRequest, chatRequestSchema } from "../../../../src/schema/chat-request";
-import { decodeSse } from "../../../../src/sse/decode";
+import { readChunks } from "../../../conformance/adapter-suite";
 import type { MockHandler } from "../../../mocks/types";
 
 export async function serve(handler: MockHandler): Promise<{ baseUrl: string; close(): Promise<void> }> {
@@ -58,16 +58,9 @@ export async function callThrough(
   const chunks: ProviderChunk[] = [];
   let error: unknown;
   if (stream && res.ok) {
-    try {
-      const events = (adapter.decodeStream ?? decodeSse)(res.body ?? new ReadableStream());
-      for await (const chunk of events.pipeThrough(
-        adapter.createStreamTransformer({ request: req, target }),
-      )) {
-        chunks.push(chunk);
-      }
-    } catch (e) {
-      error = e;
-    }
+    const read = await readChunks(res.body ?? new ReadableStream(), adapter, { request: req, target });
+    chunks.push(...read.chunks);
+    error = read.error;
   }
   return { req, res, chunks, error };
 }
