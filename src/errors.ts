@@ -46,6 +46,27 @@ export interface GatewayErrorMeta {
   cause?: unknown;
 }
 
+/** The error_type an HTTP status stands for, when nothing more specific is known. */
+const TYPE_BY_STATUS: Record<number, GatewayErrorType> = {
+  400: "invalid_request",
+  401: "authentication",
+  402: "payment_required",
+  403: "permission_denied",
+  404: "not_found",
+  408: "timeout",
+  413: "payload_too_large",
+  422: "unprocessable",
+  429: "rate_limit_exceeded",
+  502: "provider_unavailable",
+  503: "provider_overloaded",
+  504: "timeout",
+  529: "provider_overloaded",
+};
+
+export function errorTypeForStatus(status: number): GatewayErrorType {
+  return TYPE_BY_STATUS[status] ?? (status >= 500 ? "provider_unavailable" : "invalid_request");
+}
+
 /** Statuses worth trying again elsewhere, as openai-node and the AI SDK retry. */
 export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 409 || status === 429 || status >= 500;

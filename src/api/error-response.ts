@@ -5,19 +5,7 @@
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ZodError } from "zod";
-import { errorBody, GatewayError } from "../errors";
-
-const STATUS_TYPES: Record<number, GatewayError["type"]> = {
-  400: "invalid_request",
-  401: "authentication",
-  402: "payment_required",
-  403: "permission_denied",
-  404: "not_found",
-  408: "timeout",
-  413: "payload_too_large",
-  422: "unprocessable",
-  429: "rate_limit_exceeded",
-};
+import { errorBody, errorTypeForStatus, GatewayError } from "../errors";
 
 export function errorResponse(c: Context, err: GatewayError): Response {
   const headers: Record<string, string> = {};
@@ -38,7 +26,7 @@ export const onError: ErrorHandler = (err, c) => {
         : /json/i.test(err.message)
           ? "Malformed JSON in request body"
           : err.message || "Bad request";
-    return errorResponse(c, new GatewayError(status, STATUS_TYPES[status] ?? "invalid_request", message));
+    return errorResponse(c, new GatewayError(status, errorTypeForStatus(status), message));
   }
   // A bug. Log the type and message (never a stack with request data in it), answer without detail.
   console.error(`unhandled error: ${err.name}: ${err.message}`);

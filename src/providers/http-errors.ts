@@ -3,28 +3,9 @@
  * parsing, and building the error with the upstream's detail redacted. The provider-specific
  * part (reading its error body, its codes) stays in each adapter.
  */
-import { GatewayError, type GatewayErrorType, redactSecrets } from "../errors";
+import { errorTypeForStatus, GatewayError, type GatewayErrorType, redactSecrets } from "../errors";
+
 import type { Target } from "./types";
-
-const BY_STATUS: Record<number, GatewayErrorType> = {
-  400: "invalid_request",
-  401: "authentication",
-  402: "payment_required",
-  403: "permission_denied",
-  404: "not_found",
-  408: "timeout",
-  413: "payload_too_large",
-  422: "unprocessable",
-  429: "rate_limit_exceeded",
-  502: "provider_unavailable",
-  503: "provider_overloaded",
-  504: "timeout",
-  529: "provider_overloaded",
-};
-
-export function errorTypeForStatus(status: number): GatewayErrorType {
-  return BY_STATUS[status] ?? (status >= 500 ? "provider_unavailable" : "invalid_request");
-}
 
 /** Phrases providers use for "prompt too long"; such a 400 moves routing on to the next model. */
 const CONTEXT_LENGTH =

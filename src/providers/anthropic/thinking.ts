@@ -1,4 +1,5 @@
 import type { ChatRequest } from "../../schema/chat-request";
+import { effortBudget } from "../reasoning-effort";
 import type { EndpointInfo } from "../types";
 import type { ThinkingParam } from "./wire";
 
@@ -8,19 +9,6 @@ export const MIN_THINKING_BUDGET = 1024;
 export const DEFAULT_MAX_TOKENS = 4096;
 /** Default ceiling with thinking on: room for a medium budget and an answer, not the model's 64k. */
 export const DEFAULT_MAX_TOKENS_THINKING = 16_000;
-
-/**
- * Effort → share of `max_tokens` given to thinking (API.md b6).
- * @see https://openrouter.ai/docs/use-cases/reasoning-tokens
- */
-const EFFORT_SHARE: Readonly<Record<string, number>> = {
-  max: 0.95,
-  xhigh: 0.95,
-  high: 0.8,
-  medium: 0.5,
-  low: 0.2,
-  minimal: 0.1,
-};
 
 export interface TokenPlan {
   maxTokens: number;
@@ -58,10 +46,10 @@ export function planTokens(req: ChatRequest, endpoint: EndpointInfo): TokenPlan 
     return { maxTokens: requested ?? Math.min(limit ?? DEFAULT_MAX_TOKENS, DEFAULT_MAX_TOKENS) };
   }
   let maxTokens = requested ?? Math.min(limit ?? DEFAULT_MAX_TOKENS_THINKING, DEFAULT_MAX_TOKENS_THINKING);
-  const effort = req.reasoning?.effort ?? req.reasoning_effort ?? "medium";
+  const effort = req.reasoning?.effort ?? req.reasoning_effort;
   let budget = Math.max(
     MIN_THINKING_BUDGET,
-    req.reasoning?.max_tokens ?? Math.floor((EFFORT_SHARE[effort] ?? 0.5) * maxTokens),
+    req.reasoning?.max_tokens ?? effortBudget(effort === "none" ? undefined : effort, maxTokens),
   );
   if (maxTokens <= budget) maxTokens += budget;
   if (limit !== undefined && maxTokens > limit) {

@@ -6,6 +6,7 @@
  * @see https://docs.aws.amazon.com/bedrock/latest/userguide/claude-messages-extended-thinking.html
  */
 import type { ChatRequest, Tool } from "../../schema/chat-request";
+import { effortBudget } from "../reasoning-effort";
 import type { Target } from "../types";
 import { type BedrockMessage, type SystemBlock, toConverseMessages } from "./messages";
 import { isClaude } from "./reasoning-format";
@@ -74,7 +75,6 @@ function toolConfig(req: ChatRequest, messages: BedrockMessage[]): ConverseReque
 }
 
 /** Share of the output budget spent thinking, per effort (API.md b6). */
-const EFFORT_SHARE = { max: 0.95, xhigh: 0.95, high: 0.8, medium: 0.5, low: 0.2, minimal: 0.1 } as const;
 /** Anthropic's minimum thinking budget. */
 const MIN_BUDGET = 1024;
 const DEFAULT_OUTPUT = 8192;
@@ -92,7 +92,7 @@ function thinkingBudget(req: ChatRequest, target: Target, maxTokens: number | un
   if (r?.max_tokens) return Math.max(MIN_BUDGET, r.max_tokens);
   if (effort === undefined && r?.enabled !== true && req.include_reasoning !== true) return undefined;
   const base = maxTokens ?? target.endpoint.maxCompletionTokens ?? DEFAULT_OUTPUT;
-  return Math.max(MIN_BUDGET, Math.floor(base * EFFORT_SHARE[effort ?? "medium"]));
+  return Math.max(MIN_BUDGET, effortBudget(effort, base));
 }
 
 export function toConverseRequest(req: ChatRequest, target: Target): ConverseRequest {

@@ -6,22 +6,11 @@
  * @see https://ai.google.dev/gemini-api/docs/thought-signatures
  */
 import type { ChatRequest, ReasoningDetail } from "../../schema/chat-request";
+import { effortBudget } from "../reasoning-effort";
 import type { Target } from "../types";
 
 /** `reasoning_details[].format` for everything this adapter emits and accepts back (API.md b6). */
 export const REASONING_FORMAT = "google-gemini-v1";
-
-type Effort = NonNullable<NonNullable<ChatRequest["reasoning"]>["effort"]>;
-
-/** Share of the output budget given to thinking per effort (API.md b6). */
-const EFFORT_SHARE: Record<Exclude<Effort, "none">, number> = {
-  max: 0.95,
-  xhigh: 0.95,
-  high: 0.8,
-  medium: 0.5,
-  low: 0.2,
-  minimal: 0.1,
-};
 
 /**
  * Budgets every thinking Gemini accepts: 2.5 Flash-Lite needs ≥ 512, 2.5 Pro ≥ 128, and 2.5 Flash
@@ -58,7 +47,7 @@ export function thinkingConfig(req: ChatRequest, target: Target): ThinkingConfig
       req.max_completion_tokens ??
       target.endpoint.maxCompletionTokens ??
       DEFAULT_MAX_TOKENS;
-    const budget = Math.floor(maxTokens * EFFORT_SHARE[effort ?? "medium"]);
+    const budget = effortBudget(effort, maxTokens);
     config.thinkingBudget = Math.min(MAX_BUDGET, Math.max(MIN_BUDGET, budget));
   }
   return config;
