@@ -20,7 +20,11 @@ export interface ChunkSource {
 /** One read's worth of translation: true when the body has ended. */
 type Step = () => Promise<boolean>;
 
-export function chunkSource(body: ReadableStream<Uint8Array>, adapter: ProviderAdapter, ctx: CallContext): ChunkSource {
+export function chunkSource(
+  body: ReadableStream<Uint8Array>,
+  adapter: ProviderAdapter,
+  ctx: CallContext,
+): ChunkSource {
   const translator = adapter.createStreamTransformer(ctx);
   const pending: ProviderChunk[] = [];
   const sink = { enqueue: (chunk: ProviderChunk) => void pending.push(chunk) };
