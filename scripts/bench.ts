@@ -116,7 +116,7 @@ async function prepareDatabase(): Promise<{ url: string; embedded?: EmbeddedPost
 async function seed(url: string): Promise<{ key: string; hash: string }> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
-    const db = drizzle(sql, { schema });
+    const db = drizzle(sql);
     await loadCatalog(db, benchCatalog(), { prune: true });
     const key = generateApiKey();
     const hash = await hashApiKey(key);
@@ -136,7 +136,7 @@ async function seed(url: string): Promise<{ key: string; hash: string }> {
 async function generationsOf(url: string, hash: string): Promise<number> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
-    const [row] = await drizzle(sql, { schema })
+    const [row] = await drizzle(sql)
       .select({ n: count() })
       .from(schema.generations)
       .where(eq(schema.generations.keyHash, hash));

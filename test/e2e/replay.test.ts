@@ -9,7 +9,6 @@ import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { loadCatalog } from "../../src/catalog/load";
 import { parseCatalog } from "../../src/catalog/parse";
-import * as schema from "../../src/db/schema";
 import { expectOpenAiShape, openaiSchema } from "../support/openai-spec";
 import { freshDatabase } from "./support/fresh-database";
 import { readSse } from "./support/sse";
@@ -88,7 +87,7 @@ beforeAll(async () => {
     "replay catalog",
   );
   const sql = postgres(db.url, { max: 1, onnotice: () => {} });
-  await loadCatalog(drizzle(sql, { schema }), catalog);
+  await loadCatalog(drizzle(sql), catalog);
   await sql.end();
   ({ key } = await createKey(db.url, "10", "replay"));
   gateway = await startGateway({ databaseUrl: db.url, name: "replay" });

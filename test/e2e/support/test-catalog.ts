@@ -11,7 +11,6 @@ import { loadCatalog } from "../../../src/catalog/load";
 import { parseCatalog } from "../../../src/catalog/parse";
 import type { Catalog } from "../../../src/catalog/schema";
 import { insertKey } from "../../../src/db/queries/keys";
-import * as schema from "../../../src/db/schema";
 
 export const PROMPT_PRICE = "0.000001";
 export const COMPLETION_PRICE = "0.000002";
@@ -156,7 +155,7 @@ export async function seed(
 ): Promise<{ key: string; hash: string }> {
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   try {
-    const db = drizzle(sql, { schema });
+    const db = drizzle(sql);
     await loadCatalog(db, mockCatalog(mockUrl));
     return await createKey(databaseUrl, credits, "e2e");
   } finally {
@@ -174,7 +173,7 @@ export async function createKey(
   try {
     const key = generateApiKey();
     const hash = await hashApiKey(key);
-    await insertKey(drizzle(sql, { schema }), {
+    await insertKey(drizzle(sql), {
       hash,
       label: keyLabel(key),
       name,

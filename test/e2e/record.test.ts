@@ -1,0 +1,82 @@
+/**
+ * Settling usage against a real Postgres: one statement per batch moves each key's and
+ * account's spend by exactly the batch's cost, per UTC day, and a redelivered batch (a queue
+ * retry, an outbox flush after a timeout that had in fact committed) changes nothing.
+ */
+import { drizzle } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type GenerationRow, settleGenerations } from "../../src/usage/record";
+import { freshDatabase } from "./support/fresh-database";
+import { createKey } from "./support/test-catalog";
+
+let db: Awaited<ReturnType<typeof freshDatabase>>;
+let sql: postgres.Sql;
+
+beforeAll(async () => {
+  db = await freshDatabase("record");
+  sql = postgres(db.url, { max: 1, onnotice: () => {} });
+});
+
+afterAll(async () => {
+  await sql?.end();
+  await db?.drop();
+});
+
+async function keyOf(hash: string) {
+  const [row] = await sql<
+    { usage: string; account_id: string }[]
+  >`select usage::text, account_id from api_keys where hash = ${hash}`;
+  return row!;
+}
+
+function row(id: string, keyHash: string, accountId: string, createdAt: string, cost: string): GenerationRow {
+  return {
+    id,
+    createdAt: new Date(createdAt),
+    accountId,
+    keyHash,
+    requestedModel: "test/gpt",
+    model: "test/gpt",
+    streamed: false,
+    status: 200,
+    tokensPrompt: 10,
+    tokensCompletion: 5,
+    totalCost: cost,
+    attempts: [{ provider: "p", model: "test/gpt", status: 200, latencyMs: 3 }],
+  };
+}
+
+describe("settleGenerations", () => {
+  it("charges exactly the batch, per key, account and UTC day, and a redelivery changes nothing", async () => {
+    const a = await createKey(db.url, "10", "a");
+    const b = await createKey(db.url, "10", "b");
+    const accA = (await keyOf(a.hash)).account_id;
+    const accB = (await keyOf(b.hash)).account_id;
+    const batch = [
+      row("gen-1795000000-aaaaaaaaaaaaaaaaaaaa", a.hash, accA, "2026-11-27T23:59:59.500Z", "0.000000000123"),
+      row("gen-1795000001-bbbbbbbbbbbbbbbbbbbb", a.hash, accA, "2026-11-28T00:00:00.250Z", "0.1"),
+      row("gen-1795000002-cccccccccccccccccccc", b.hash, accB, "2026-11-28T00:00:01.000Z", "0"),
+    ];
+    const orm = drizzle(sql);
+    expect(await settleGenerations(orm, batch)).toBe(3);
+    expect(await settleGenerations(orm, batch)).toBe(0);
+
+    expect((await keyOf(a.hash)).usage).toBe("0.100000000123");
+    expect((await keyOf(b.hash)).usage).toBe("0.000000000000");
+    const [account] = await sql<{ usage: string }[]>`select usage::text from accounts where id = ${accA}`;
+    expect(account?.usage).toBe("0.100000000123");
+    const days = await sql<{ day: string; usage: string; requests: number }[]>`
+      select day::text, usage::text, requests from key_usage_daily where key_hash = ${a.hash} order by day`;
+    expect(days).toEqual([
+      { day: "2026-11-27", usage: "0.000000000123", requests: 1 },
+      { day: "2026-11-28", usage: "0.100000000000", requests: 1 },
+    ]);
+    const [stored] = await sql<{ attempts: unknown; cancelled: boolean }[]>`
+      select attempts, cancelled from generations where id = ${batch[0]!.id}`;
+    expect(stored).toEqual({
+      attempts: [{ provider: "p", model: "test/gpt", status: 200, latencyMs: 3 }],
+      cancelled: false,
+    });
+  });
+});
