@@ -31,7 +31,7 @@ async function key(): Promise<string> {
   try {
     const k = generateApiKey();
     const hash = await hashApiKey(k);
-    await insertKey(drizzle(sql, { schema }), {
+    await insertKey(drizzle(sql), {
       hash,
       label: keyLabel(k),
       name: "profile",

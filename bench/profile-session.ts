@@ -1,0 +1,265 @@
+/**
+ * Attributes Switchyard's CPU per request and per streamed chunk to source files and functions,
+ * on plain workerd (the runtime the bench measures), reusing what the last `npm run bench` left:
+ * its embedded Postgres data (catalog pointing at the mock on 127.0.0.1:18080) and its generated
+ * workerd configs. Starts the bench Postgres, the mock and ONE gateway with `--inspector-addr`,
+ * then for each load: warm-up, V8 CPU profile while the load runs, summary. Also counts the
+ * gateway's TCP connections to Postgres after each load and after an idle pause (leak check).
+ * Nothing is left running.
+ *
+ *   node --experimental-websocket --import tsx bench/profile-session.ts [--variant switchyard-queue|switchyard]
+ *        [--results bench/results/<stamp>] [--loads nonstream-c1,stream-c10,paced-c10,nonstream-c64,burst-c64]
+ *        [--seconds 8]
+ *
+ * Writes <results>/profile/<variant>-<load>.cpuprofile and <variant>.md (the summaries).
+ * Self time is attributed to the bundle module (esbuild's `// path` markers) of the frame, and
+ * native frames (JSON.parse, TextEncoder, promise jobs…) are also rolled up to their nearest
+ * JS caller's module, so "where" is a source file, not only a V8 builtin.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { drizzle } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
+import { startEmbeddedPostgres } from "../scripts/lib/embedded-postgres.ts";
+import { DATA_DIR, PROJECT_ROOT } from "../scripts/lib/paths.ts";
+import { workerdBinary } from "../scripts/lib/workerd-config.ts";
+import { generateApiKey, hashApiKey, keyLabel } from "../src/auth/api-key.ts";
+import { insertKey } from "../src/db/queries/keys.ts";
+import { moduleIndex, type Profile, summarize } from "./lib/cpuprofile.ts";
+
+const BENCH_DIR = join(PROJECT_ROOT, "bench");
+const args = process.argv.slice(2);
+const opt = (name: string, fallback: string): string => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] ? (args[i + 1] as string) : fallback;
+};
+const variant = opt("variant", "switchyard-queue");
+const seconds = Number(opt("seconds", "8"));
+const loads = opt("loads", "nonstream-c1,stream-c10,paced-c10,nonstream-c64,burst-c64").split(",");
+const resultsDir = resolve(
+  opt(
+    "results",
+    join(
+      BENCH_DIR,
+      "results",
+      readdirSync(join(BENCH_DIR, "results"))
+        .filter((d) => existsSync(join(BENCH_DIR, "results", d, "workerd", variant, "config.capnp")))
+        .sort()
+        .at(-1) ?? "missing",
+    ),
+  ),
+);
+const config = join(resultsDir, "workerd", variant, "config.capnp");
+if (!existsSync(config)) throw new Error(`no ${config}: run npm run bench (BENCH_QUEUE_STUB=1) first`);
+const configText = readFileSync(config, "utf8");
+const bundleFile = resolve(
+  dirname(config),
+  /esModule = embed "([^"]+index\.js)"/.exec(configText)?.[1] ?? "",
+);
+const gatewayPort = Number(/address = "127\.0\.0\.1:(\d+)", http/.exec(configText)?.[1]);
+const pgPort = Number(/address = "127\.0\.0\.1:(\d+)", tcp/.exec(configText)?.[1]);
+const outDir = join(resultsDir, "profile");
+mkdirSync(outDir, { recursive: true });
+const INSPECTOR = 9230;
+const MOCK_PORT = 18080;
+const note = (m: string) => console.error(`profile: ${m}`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const children: ChildProcess[] = [];
+function start(cmd: string, argv: string[], env: Record<string, string> = {}): ChildProcess {
+  const child = spawn(cmd, argv, { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...env } });
+  child.stderr?.on("data", (d: Buffer) => {
+    const s = d.toString();
+    if (!/inspector|Debugger/i.test(s)) process.stderr.write(`[${argv[0]?.split("/").at(-1)}] ${s}`);
+  });
+  children.push(child);
+  return child;
+}
+function run(cmd: string, argv: string[]): Promise<string> {
+  return new Promise((res, rej) => {
+    const child = spawn(cmd, argv, { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+    });
+    child.on("error", rej);
+    child.on("close", () => res(out));
+  });
+}
+
+/** Established TCP connections from `pid` to the Postgres port (ss -p), or null without ss. */
+async function pgConnections(pid: number | undefined): Promise<number | null> {
+  const out = await run("ss", ["-tnpH", "state", "established", `( dport = :${pgPort} )`]).catch(() => null);
+  if (out === null) return null;
+  return out.split("\n").filter((l) => l.includes(`pid=${pid},`)).length;
+}
+
+// ---- the inspector (Node 20: --experimental-websocket) ----
+interface MiniSocket {
+  onmessage: (e: { data: unknown }) => void;
+  onopen: () => void;
+  onerror: (e: unknown) => void;
+  send(data: string): void;
+  close(): void;
+}
+async function inspector(url: string) {
+  // Node's global WebSocket (the tsconfig types it as the Workers one, which differs).
+  const ws = new (globalThis as unknown as { WebSocket: new (u: string) => MiniSocket }).WebSocket(url);
+  let nextId = 1;
+  const waiting = new Map<number, (m: { result: unknown }) => void>();
+  ws.onmessage = (e) => {
+    const msg = JSON.parse(String(e.data));
+    if (msg.id && waiting.has(msg.id)) {
+      waiting.get(msg.id)?.(msg);
+      waiting.delete(msg.id);
+    }
+  };
+  await new Promise<void>((r, j) => {
+    ws.onopen = r;
+    ws.onerror = j;
+  });
+  const call = (method: string, params: object = {}) =>
+    new Promise<{ result: unknown }>((r) => {
+      const id = nextId++;
+      waiting.set(id, r);
+      ws.send(JSON.stringify({ id, method, params }));
+    });
+  await call("Profiler.enable");
+  await call("Profiler.setSamplingInterval", { interval: 100 });
+  return { call, close: () => ws.close() };
+}
+
+// ---- loads ----
+interface Load {
+  client: string[];
+  unit: string;
+  perUnit: (r: { ok: number; frames_per_stream: number }) => number;
+}
+function loadFor(name: string, key: string, secs: number): Load {
+  const url = `http://127.0.0.1:${gatewayPort}/api/v1/chat/completions`;
+  const common = ["--json", "--url", url, "--header", `authorization: Bearer ${key}`, "--timeout", "30000"];
+  const client = join(BENCH_DIR, "stream-client.mjs");
+  const conc = /-c(\d+)$/.exec(name)?.[1] ?? "1";
+  const bodyFile = join(outDir, "nonstream-body.json");
+  writeFileSync(
+    bodyFile,
+    JSON.stringify({
+      model: "bench/gpt-4o-mini",
+      messages: [
+        { role: "system", content: "You are a helpful assistant." },
+        { role: "user", content: "Write one sentence about latency." },
+      ],
+      max_tokens: 128,
+      temperature: 0,
+    }),
+  );
+  if (name.startsWith("nonstream") || name.startsWith("burst"))
+    return {
+      client: [
+        client,
+        ...common,
+        "--mode",
+        "json",
+        "--body-file",
+        bodyFile,
+        "--concurrency",
+        conc,
+        "--duration",
+        String(name.startsWith("burst") ? 2 : secs),
+      ],
+      unit: "request",
+      perUnit: (r) => r.ok,
+    };
+  const model = name.startsWith("paced") ? "bench/mock-c20-d10" : "bench/mock-c50-d0";
+  return {
+    client: [client, ...common, "--model", model, "--concurrency", conc, "--duration", String(secs)],
+    unit: "SSE frame",
+    perUnit: (r) => Math.round(r.ok * r.frames_per_stream),
+  };
+}
+
+async function main() {
+  note(`variant ${variant}, gateway :${gatewayPort}, bundle ${bundleFile}`);
+  const pg = await startEmbeddedPostgres({
+    dataDir: join(DATA_DIR, "bench"),
+    port: pgPort,
+    password: "switchyard-bench",
+    note,
+  });
+  try {
+    const url = new URL(pg.url);
+    url.pathname = "/switchyard_bench";
+    const sql = postgres(url.toString(), { max: 1, onnotice: () => {} });
+    const key = generateApiKey();
+    await insertKey(drizzle(sql), {
+      hash: await hashApiKey(key),
+      label: keyLabel(key),
+      name: `profile ${new Date().toISOString()}`,
+      credits: "1000000",
+      limit: null,
+    });
+    await sql.end();
+
+    start("taskset", ["-c", "0", process.execPath, join(BENCH_DIR, "mock-upstream.mjs"), String(MOCK_PORT)]);
+    const gw = start(
+      "taskset",
+      ["-c", "1", workerdBinary(), "serve", config, `--inspector-addr=127.0.0.1:${INSPECTOR}`],
+      { BENCH_MOCK_API_KEY: "sk-bench-mock-0123456789" },
+    );
+    await sleep(1500);
+    const gwPid = await run("pgrep", ["-P", String(gw.pid)]).then(
+      (o) => Number(o.trim().split("\n")[0]) || gw.pid,
+    );
+    const moduleOf = moduleIndex(readFileSync(bundleFile, "utf8"));
+    const md = [
+      `# CPU profiles: ${variant} on plain workerd (${new Date().toISOString()})`,
+      "",
+      `Bundle ${bundleFile.replace(`${PROJECT_ROOT}/`, "")}; load average at start ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}.`,
+      "",
+    ];
+    for (const name of loads) {
+      const load = loadFor(name, key, seconds);
+      if (name.startsWith("burst")) {
+        // The phase start the bench sees: the key entry older than 2 × KEY_TTL (10 s) when c requests arrive.
+        note("burst: idling 12 s so the key entry expires");
+        await sleep(12_000);
+      } else {
+        await run("taskset", ["-c", "0", process.execPath, ...loadFor(name, key, 2).client]);
+      }
+      const before = await pgConnections(gwPid);
+      const ins = await inspector(`ws://127.0.0.1:${INSPECTOR}/main`);
+      await ins.call("Profiler.start");
+      const out = await run("taskset", ["-c", "0", process.execPath, ...load.client]);
+      const { result } = (await ins.call("Profiler.stop")) as { result: { profile: Profile } };
+      ins.close();
+      const after = await pgConnections(gwPid);
+      await sleep(15_000);
+      const idle = await pgConnections(gwPid);
+      const line = out.split("\n").find((l) => l.startsWith("STREAMJSON "));
+      const r = line ? JSON.parse(line.slice(11)) : { ok: 0, errors: -1, frames_per_stream: 0 };
+      writeFileSync(join(outDir, `${variant}-${name}.cpuprofile`), JSON.stringify(result.profile));
+      const units = load.perUnit(r);
+      note(
+        `${name}: ${r.ok} ok, ${r.errors} errors, pg connections ${before} → ${after} → ${idle} (15 s idle)`,
+      );
+      md.push(
+        `## ${name}`,
+        "",
+        `${r.ok} ok, ${r.errors} errors; ttfb p50 ${r.ttfb_ms?.p50?.toFixed?.(2)} ms, total p50 ${r.total_ms?.p50?.toFixed?.(2)} ms, p99 ${r.total_ms?.p99?.toFixed?.(2)} ms. Gateway TCP connections to Postgres: ${before} before, ${after} right after, ${idle} after 15 s idle.`,
+        "",
+        summarize(result.profile, moduleOf, units, load.unit),
+      );
+      writeFileSync(join(outDir, `${variant}.md`), md.join("\n"));
+    }
+    note(`wrote ${join(outDir, `${variant}.md`)}`);
+  } finally {
+    for (const c of children.reverse()) {
+      if (c.exitCode === null) c.kill("SIGTERM");
+    }
+    await sleep(500);
+    await pg.stop();
+  }
+}
+
+await main();
