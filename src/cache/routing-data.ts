@@ -36,7 +36,12 @@ export function dbTimeoutMs(env: Bindings): number {
 }
 
 function policy(scope: RequestScope, ttl: number): SwrPolicy {
-  return { ttlMs: ttl, maxStaleMs: MAX_STALE_MS, waitUntil: scope.waitUntil };
+  return {
+    ttlMs: ttl,
+    maxStaleMs: MAX_STALE_MS,
+    waitUntil: scope.waitUntil,
+    joinTimeoutMs: dbTimeoutMs(scope.env),
+  };
 }
 
 export function getCatalog(scope: RequestScope): Promise<CatalogSnapshot> {
@@ -45,7 +50,7 @@ export function getCatalog(scope: RequestScope): Promise<CatalogSnapshot> {
     async () => {
       dbStats.queries += 3;
       const rows = await withTimeout(
-        readCatalog(createDb(scope.env.HYPERDRIVE.connectionString)),
+        readCatalog(createDb(scope.env.HYPERDRIVE.connectionString, { maxConnections: 1 })),
         dbTimeoutMs(scope.env),
         "catalog read",
       );

@@ -23,6 +23,8 @@ export interface SwrPolicy {
   maxStaleMs: number;
   /** Where a background refresh runs (the request's `ctx.waitUntil`). */
   waitUntil?: ((p: Promise<unknown>) => void) | undefined;
+  /** How long a request waits for another request's load of the same key before loading itself. */
+  joinTimeoutMs?: number | undefined;
 }
 
 interface Entry<V> {
@@ -36,6 +38,7 @@ interface Entry<V> {
 
 export class SwrCache<K, V> {
   private readonly entries = new Map<K, Entry<V>>();
+  private readonly inflight = new Map<K, { promise: Promise<V>; startedAt: number }>();
   /** Loads that failed and were answered from a stale value (for health reporting). */
   staleServes = 0;
   /** Bumped by delete/clear: a load that started before must not store what it read. */
@@ -46,10 +49,6 @@ export class SwrCache<K, V> {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /**
-   * Loads are not shared between concurrent requests on purpose: a promise tied to another
-   * request's I/O may never settle if that request is cancelled.
-   */
   async get(key: K, load: () => Promise<V>, policy: SwrPolicy): Promise<V> {
     const entry = this.entries.get(key);
     const now = this.now();
@@ -62,7 +61,7 @@ export class SwrCache<K, V> {
       return entry.value;
     }
     try {
-      return await this.refresh(key, load);
+      return await this.loadOnce(key, load, policy);
     } catch (error) {
       if (entry) entry.failedAt = this.now();
       if (entry && age < policy.maxStaleMs) {
@@ -70,6 +69,38 @@ export class SwrCache<K, V> {
         return entry.value;
       }
       throw error;
+    }
+  }
+
+  /**
+   * A blocking load shared by the requests that need the same key at the same time (after an
+   * idle gap, a thousand requests must not open a thousand connections). Each joiner waits at
+   * most `joinTimeoutMs` for it — the load belongs to another request, whose cancellation could
+   * leave it unsettled — and then loads for itself.
+   */
+  private async loadOnce(key: K, load: () => Promise<V>, policy: SwrPolicy): Promise<V> {
+    const running = this.inflight.get(key);
+    if (running && this.now() - running.startedAt < REFRESH_LEASE_MS) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timedOut = new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), policy.joinTimeoutMs ?? 3_000);
+      });
+      const shared = await Promise.race([
+        running.promise.then(
+          (v) => ({ v }),
+          () => undefined,
+        ),
+        timedOut,
+      ]).finally(() => clearTimeout(timer));
+      if (shared) return shared.v;
+    }
+    const promise = this.refresh(key, load);
+    const mine = { promise, startedAt: this.now() };
+    this.inflight.set(key, mine);
+    try {
+      return await promise;
+    } finally {
+      if (this.inflight.get(key) === mine) this.inflight.delete(key);
     }
   }
 

@@ -8,9 +8,9 @@ export type Db = ReturnType<typeof createDb>;
  * opened by another request, so clients are never module-global. Never call `sql.end()` in
  * the Worker (STACK-NOTES G5); workerd closes the sockets when the request ends.
  */
-export function createDb(connectionString: string) {
+export function createDb(connectionString: string, opts: { maxConnections?: number } = {}) {
   const sql = postgres(connectionString, {
-    max: 5,
+    max: opts.maxConnections ?? 5,
     fetch_types: false,
     connect_timeout: 5,
     onnotice: () => {},

@@ -211,3 +211,29 @@ describe("SwrCache under load and outage", () => {
     expect(await t.cache.get("k", t.loader("new"), t.policy())).toBe("new");
   });
 });
+
+describe("SwrCache blocking loads", () => {
+  it("shares one load among the requests that miss the same key at once", async () => {
+    const t = setup();
+    let release: (v: string) => void = () => {};
+    let loads = 0;
+    const slow = () => {
+      loads++;
+      return new Promise<string>((resolve) => {
+        release = resolve;
+      });
+    };
+    const waiting = Array.from({ length: 50 }, () => t.cache.get("k", slow, t.policy()));
+    release("loaded");
+    expect(await Promise.all(waiting)).toEqual(Array(50).fill("loaded"));
+    expect(loads).toBe(1);
+  });
+
+  it("a joiner stops waiting after joinTimeoutMs and loads for itself", async () => {
+    const t = setup();
+    const never = () => new Promise<string>(() => {});
+    void t.cache.get("k", never, t.policy());
+    const own = await t.cache.get("k", t.loader("mine"), { ...t.policy(), joinTimeoutMs: 10 });
+    expect(own).toBe("mine");
+  });
+});
