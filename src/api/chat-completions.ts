@@ -17,7 +17,7 @@ import { chatRequestSchema } from "../schema/chat-request";
 import { compressionRequested } from "../transforms";
 import { countPromptTokens } from "../transforms/tokens";
 import { newGenerationId } from "../usage/generation-id";
-import { type Attempts, ChatRun } from "./chat-run";
+import { ChatRun } from "./chat-run";
 import { validationHook } from "./error-response";
 import { bearerAuth, errorResponses } from "./openapi";
 
@@ -131,7 +131,7 @@ chatApi.openapi(route, async (c) => {
     try {
       served = await executeCompletion(plan.attempts, deps);
     } catch (error) {
-      run.recordFailure(error, plan.attempts as Attempts);
+      run.recordFailure(error);
       throw error;
     }
     const usage = run.settle(served, served.completion);
@@ -150,7 +150,7 @@ chatApi.openapi(route, async (c) => {
   const pending = executeStream(plan.attempts, deps);
   const early = await raceCommit(pending, numberVar(c.env.STREAM_COMMIT_MS, 1_000));
   if (early.kind === "error") {
-    run.recordFailure(early.error, plan.attempts as Attempts);
+    run.recordFailure(early.error);
     throw early.error;
   }
   const body = sseBody({

@@ -23,8 +23,6 @@ import type { GenerationRow } from "../usage/record";
 import { recordGeneration } from "../usage/sink";
 import { applySpend, checkSpend } from "../usage/spend";
 
-export type Attempts = readonly Attempt[];
-
 export interface ChatRunInit {
   request: ChatRequest;
   key: KeyRecord;
@@ -189,7 +187,7 @@ export class ChatRun {
 
   settleStream(outcome: StreamOutcome, served: ServedStream | undefined): Usage {
     if (!served) {
-      this.recordFailure(outcome.error, []);
+      this.recordFailure(outcome.error);
       return emptyUsage();
     }
     return this.finish(served, outcome, true);
@@ -266,7 +264,7 @@ export class ChatRun {
   }
 
   /** Records a request that no provider served (for analytics and `GET /generation`); charges nothing. */
-  recordFailure(error: unknown, _attempts: Attempts): void {
+  recordFailure(error: unknown): void {
     const err = error instanceof GatewayError ? error : undefined;
     const now = Date.now();
     const previous = err?.meta.extra?.previous_errors;

@@ -68,7 +68,12 @@ export interface ServedStream extends Served {
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: GatewayError };
 
-class ClientGone extends Error {}
+/** The client went away before any provider answered: nothing to send, nothing to charge. */
+export class ClientGone extends GatewayError {
+  constructor() {
+    super(499, "timeout", "The client closed the request", { retryable: false });
+  }
+}
 
 /** Reads at most `limit` bytes of an error body as text. */
 async function readBounded(res: Response, limit: number): Promise<string> {
@@ -313,5 +318,3 @@ export function executeStream(attempts: readonly Attempt[], deps: ExecuteDeps): 
     return { ok: true, value: { head, rest: source, abort } };
   });
 }
-
-export { ClientGone };
