@@ -33,57 +33,26 @@ import {
   type UpdateKeyBody,
   updateKeyBodySchema,
 } from "../schema/keys";
+import { formatDecimal, fromNumber, parseDecimal, toNumber } from "../usage/decimal";
+import { limitLeft } from "../usage/spend";
 import { bearerAuth, errorResponses } from "./openapi";
 
-// --- money: decimal strings in the database, JSON numbers on the wire ---------------------------
-
-const SCALE = 12;
+// --- money: decimal strings in the database, JSON numbers on the wire (exact: usage/decimal.ts) ---
 
 /** A JSON number as the decimal string a numeric(38,12) column takes ("10", "0.1", never "1e-7"). */
 export function toDecimalString(usd: number): string {
-  const fixed = usd.toFixed(SCALE);
-  return fixed.includes(".") ? fixed.replace(/\.?0+$/, "") : fixed;
-}
-
-function toUnits(decimal: string): bigint {
-  const negative = decimal.startsWith("-");
-  const [int = "0", frac = ""] = (negative ? decimal.slice(1) : decimal).split(".");
-  const units =
-    BigInt(int || "0") * 10n ** BigInt(SCALE) + BigInt(frac.padEnd(SCALE, "0").slice(0, SCALE) || "0");
-  return negative ? -units : units;
-}
-
-function fromUnits(units: bigint): number {
-  const negative = units < 0n;
-  const abs = negative ? -units : units;
-  const s = abs.toString().padStart(SCALE + 1, "0");
-  const text = `${s.slice(0, -SCALE)}.${s.slice(-SCALE)}`;
-  return Number(negative ? `-${text}` : text);
+  return formatDecimal(fromNumber(usd));
 }
 
 /** `a − b` computed exactly on decimal strings, returned as a wire number. */
 export function subtractUsd(a: string, b: string): number {
-  return fromUnits(toUnits(a) - toUnits(b));
-}
-
-/** Spend that counts against the limit: the current period's when the limit resets, else lifetime. */
-export function limitPeriodUsage(key: KeyRecord): string {
-  switch (key.limitReset) {
-    case "daily":
-      return key.usageDaily;
-    case "weekly":
-      return key.usageWeekly;
-    case "monthly":
-      return key.usageMonthly;
-    default:
-      return key.usage;
-  }
+  return toNumber(parseDecimal(a) - parseDecimal(b));
 }
 
 /** What is left of the key's limit in the current period (never below 0); null without a limit. */
 export function limitRemaining(key: KeyRecord): number | null {
-  if (key.limit === null) return null;
-  return Math.max(0, subtractUsd(key.limit, limitPeriodUsage(key)));
+  const left = limitLeft(key);
+  return left === null ? null : Math.max(0, toNumber(left));
 }
 
 /** A key row as the management API shows it. */

@@ -15,19 +15,30 @@ import { type Fixed, formatDecimal, parseDecimal, times } from "./decimal";
 export const REALISTIC_COMPLETION_TOKENS = 1024;
 const MIN_COMPLETION_TOKENS = 16;
 
+/** Spend that counts against the key's limit: the current period's when the limit resets, else lifetime. */
+export function limitPeriodUsage(key: KeyRecord): string {
+  switch (key.limitReset) {
+    case "daily":
+      return key.usageDaily;
+    case "weekly":
+      return key.usageWeekly;
+    case "monthly":
+      return key.usageMonthly;
+    default:
+      return key.usage;
+  }
+}
+
+/** What is left of the key's limit in the current period (may be negative); null without a limit. */
+export function limitLeft(key: KeyRecord): Fixed | null {
+  return key.limit === null ? null : parseDecimal(key.limit) - parseDecimal(limitPeriodUsage(key));
+}
+
 /** USD the key may still spend: the lower of the account balance and the key's limit in its period. */
 export function spendable(key: KeyRecord): Fixed {
   const balance = parseDecimal(key.accountCredits) - parseDecimal(key.accountUsage);
-  if (key.limit === null) return balance;
-  const used =
-    key.limitReset === "daily"
-      ? key.usageDaily
-      : key.limitReset === "weekly"
-        ? key.usageWeekly
-        : key.limitReset === "monthly"
-          ? key.usageMonthly
-          : key.usage;
-  const remaining = parseDecimal(key.limit) - parseDecimal(used);
+  const remaining = limitLeft(key);
+  if (remaining === null) return balance;
   if (remaining < balance) return remaining; // bigints: Math.min does not take them
   return balance;
 }
