@@ -7,7 +7,8 @@ import type { CatalogSnapshot } from "../catalog/snapshot";
 import type { EndpointRow, ModelRow, ProviderRow } from "../db/queries/catalog";
 import { GatewayError } from "../errors";
 import { type ChatRequest, type ProviderPreferences, requestedParameters } from "../schema/chat-request";
-import { type Fixed, fromNumber, parseDecimal } from "../usage/decimal";
+import { endpointPrices } from "../usage/cost";
+import { type Fixed, fromNumber } from "../usage/decimal";
 
 export const VARIANTS = ["free", "floor", "nitro", "online", "thinking", "extended", "exacto"] as const;
 export type Variant = (typeof VARIANTS)[number];
@@ -116,8 +117,8 @@ function filterEndpoints(
     candidates.push({
       endpoint,
       provider,
-      promptPrice: parseDecimal(endpoint.pricePrompt),
-      completionPrice: parseDecimal(endpoint.priceCompletion),
+      promptPrice: endpointPrices(endpoint).prompt,
+      completionPrice: endpointPrices(endpoint).completion,
     });
   }
 
@@ -159,7 +160,7 @@ function filterEndpoints(
     }
     if (maxPrice.request !== undefined) {
       const cap = fromNumber(maxPrice.request);
-      keep("max_price", (c) => parseDecimal(c.endpoint.priceRequest) <= cap);
+      keep("max_price", (c) => endpointPrices(c.endpoint).request <= cap);
     }
   }
   // b3: "deny" keeps only providers that neither train on nor store prompts.

@@ -16,9 +16,14 @@ export interface Prices {
   internalReasoning: Fixed | undefined;
 }
 
+/** Parsed once per catalog row: the snapshot keeps its rows until the next refresh. */
+const parsed = new WeakMap<EndpointRow, Prices>();
+
 export function endpointPrices(endpoint: EndpointRow): Prices {
+  const cached = parsed.get(endpoint);
+  if (cached) return cached;
   const prompt = parseDecimal(endpoint.pricePrompt);
-  return {
+  const prices: Prices = {
     prompt,
     completion: parseDecimal(endpoint.priceCompletion),
     request: parseDecimal(endpoint.priceRequest),
@@ -27,6 +32,8 @@ export function endpointPrices(endpoint: EndpointRow): Prices {
     internalReasoning:
       endpoint.priceInternalReasoning === null ? undefined : parseDecimal(endpoint.priceInternalReasoning),
   };
+  parsed.set(endpoint, prices);
+  return prices;
 }
 
 export function isFree(prices: Prices): boolean {
