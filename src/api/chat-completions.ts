@@ -159,6 +159,7 @@ chatApi.openapi(route, async (c) => {
     unservedStamp: run.unservedStamp(),
     finish: (outcome, served) => run.settleStream(outcome, served),
     keepAliveMs: 5_000,
+    clientSignal: c.req.raw.signal,
   });
   const headers: Record<string, string> = {
     "content-type": "text/event-stream",

@@ -12,7 +12,7 @@ import type {
   FinishReason,
   Usage,
 } from "../schema/chat-completion";
-import { SSE_DONE, SSE_KEEPALIVE, sseData, sseFrame } from "../sse/encode";
+import { SSE_KEEPALIVE, sseFrame } from "../sse/encode";
 
 const encoder = new TextEncoder();
 
@@ -134,52 +134,86 @@ export interface SseOptions {
   /** Usage with cost for the final chunk; called once, when the stream ends for any reason. */
   finish: (outcome: StreamOutcome, served: ServedStream | undefined) => Usage;
   keepAliveMs: number;
+  /** The client's request signal: aborted when the client hangs up. */
+  clientSignal?: AbortSignal | undefined;
   now?: () => number;
 }
 
 /**
- * The SSE body. Pull-based: one upstream chunk is read per downstream pull, so nothing is
- * buffered and a slow client slows the upstream. An error after content has flowed ends the
- * stream with an in-band error chunk (`finish_reason: "error"`), then usage, then `[DONE]`.
+ * A byte pipe whose readable side the runtime pumps natively: workerd's IdentityTransformStream
+ * (no JS per chunk between our write and the socket), or a plain identity TransformStream where
+ * there is none (Node, in unit tests).
+ */
+function bytePipe(): ReadableWritablePair<Uint8Array, Uint8Array> {
+  return typeof IdentityTransformStream === "function"
+    ? new IdentityTransformStream()
+    : new TransformStream<Uint8Array, Uint8Array>();
+}
+
+const ignore = () => {};
+
+/**
+ * The SSE body. The gateway writes each upstream read's frames into a native pipe and reads the
+ * next upstream chunk while the client takes the last one: at most one batch is in flight, so
+ * nothing piles up and a slow client slows the upstream. An error after content has flowed ends
+ * the stream with an in-band error chunk (`finish_reason: "error"`), then usage, then `[DONE]`.
+ * A client that goes away (the readable side is cancelled) aborts the upstream at once.
  */
 export function sseBody(opts: SseOptions): ReadableStream<Uint8Array> {
   const now = opts.now ?? Date.now;
   const outcome = emptyOutcome();
+  const pipe = bytePipe();
+  const writer = pipe.writable.getWriter();
   let served: ServedStream | undefined;
   let stamp: Stamp | undefined;
   let finished = false;
+  /** The write the client has not taken yet; the next write waits for it (backpressure). */
+  let inFlight: Promise<void> = Promise.resolve();
 
-  const end = (controller: ReadableStreamDefaultController<Uint8Array>) => {
+  const write = async (bytes: Uint8Array): Promise<void> => {
+    await inFlight;
+    // A rejected write means the client left; `writer.closed` reports that once, below.
+    inFlight = writer.write(bytes).then(ignore, ignore);
+  };
+
+  // The client went away: stop the upstream (providers that support it stop billing) and record.
+  // workerd reports it on the request's signal (the readable side is not cancelled there); Node's
+  // streams cancel the readable, which errors the writer.
+  const clientGone = () => {
+    outcome.cancelled = true;
+    served?.abort();
+    served?.rest.cancel();
+    if (!finished) {
+      finished = true;
+      opts.finish(outcome, served);
+    }
+  };
+  writer.closed.then(ignore, clientGone);
+  opts.clientSignal?.addEventListener("abort", clientGone, { once: true });
+
+  const end = async (): Promise<void> => {
     if (finished) return;
     finished = true;
     const usage = opts.finish(outcome, served);
+    const base = stamp ?? opts.unservedStamp;
+    let frames = "";
     if (outcome.error) {
-      const err = outcome.error;
-      const base = stamp ?? opts.unservedStamp;
-      controller.enqueue(
-        sseData({
-          ...chunkOf(
-            base,
-            [{ index: 0, delta: { content: "" }, finish_reason: "error", native_finish_reason: null }],
-            null,
-          ),
-          error: err.toErrorObject(),
-        }),
-      );
+      const errorChoice: ChunkChoice = {
+        index: 0,
+        delta: { content: "" },
+        finish_reason: "error",
+        native_finish_reason: null,
+      };
+      frames += sseFrame({ ...chunkOf(base, [errorChoice], null), error: outcome.error.toErrorObject() });
     }
-    controller.enqueue(sseData({ ...chunkOf(stamp ?? opts.unservedStamp, [], null), usage }));
-    controller.enqueue(SSE_DONE);
-    controller.close();
+    frames += sseFrame({ ...chunkOf(base, [], null), usage });
+    await write(encoder.encode(`${frames}data: [DONE]\n\n`));
+    await inFlight;
+    await writer.close().catch(ignore);
   };
 
-  /**
-   * Forwards a batch's choices as one enqueue (one encode for all its frames); false when the
-   * batch carried none (usage only), so nothing was sent.
-   */
-  const emit = (
-    controller: ReadableStreamDefaultController<Uint8Array>,
-    batch: readonly ProviderChunk[],
-  ): boolean => {
+  /** Writes a batch's choices as one write (one encode for all its frames); usage-only batches write nothing. */
+  const emit = (batch: readonly ProviderChunk[]): Promise<void> | undefined => {
     const t = now();
     let frames = "";
     for (const chunk of batch) {
@@ -187,71 +221,61 @@ export function sseBody(opts: SseOptions): ReadableStream<Uint8Array> {
       if (chunk.choices.length > 0 && stamp)
         frames += sseFrame(chunkOf(stamp, chunk.choices, chunk.systemFingerprint));
     }
-    if (frames === "") return false;
-    controller.enqueue(encoder.encode(frames));
-    return true;
+    return frames === "" ? undefined : write(encoder.encode(frames));
   };
 
-  return new ReadableStream<Uint8Array>({
-    async start(controller) {
-      let ready: ServedStream;
-      if (opts.served instanceof Promise) {
-        controller.enqueue(SSE_KEEPALIVE);
-        // After a cancel the controller is closed: a tick must not enqueue (it would throw in a timer).
-        const timer = setInterval(() => finished || controller.enqueue(SSE_KEEPALIVE), opts.keepAliveMs);
-        try {
-          ready = await opts.served;
-        } catch (error) {
-          outcome.error =
-            error instanceof GatewayError
-              ? error
-              : new GatewayError(502, "provider_unavailable", "Provider failed");
-          end(controller);
-          return;
-        } finally {
-          clearInterval(timer);
-        }
-      } else {
-        ready = opts.served;
+  const asStreamError = (error: unknown, message: string) =>
+    error instanceof GatewayError
+      ? error
+      : new GatewayError(502, "provider_unavailable", message, { retryable: true });
+
+  const route = async (pending: Promise<ServedStream>): Promise<ServedStream | undefined> => {
+    void write(SSE_KEEPALIVE);
+    const timer = setInterval(() => finished || void write(SSE_KEEPALIVE), opts.keepAliveMs);
+    try {
+      return await pending;
+    } catch (error) {
+      outcome.error =
+        error instanceof GatewayError
+          ? error
+          : new GatewayError(502, "provider_unavailable", "Provider failed");
+      await end();
+      return undefined;
+    } finally {
+      clearInterval(timer);
+    }
+  };
+
+  const pump = async (): Promise<void> => {
+    const ready = opts.served instanceof Promise ? await route(opts.served) : opts.served;
+    if (!ready) return;
+    if (finished) {
+      // The client left while routing was pending (finish already ran): stop what just started.
+      ready.abort();
+      ready.rest.cancel();
+      return;
+    }
+    served = ready;
+    stamp = opts.stamp(ready);
+    await emit(ready.head);
+    try {
+      for (;;) {
+        const batch = await ready.rest.next();
+        if (finished) return;
+        if (batch === null) return end();
+        await emit(batch);
       }
-      if (finished) {
-        // The client left while routing was pending (finish already ran): stop what just started.
-        ready.abort();
-        ready.rest.cancel();
-        return;
-      }
-      served = ready;
-      stamp = opts.stamp(ready);
-      emit(controller, ready.head);
-    },
-    async pull(controller) {
-      if (finished || !served) return;
-      try {
-        // A pull that enqueues nothing is not pulled again, so read on past usage-only chunks.
-        for (;;) {
-          const batch = await served.rest.next();
-          if (batch === null) return end(controller);
-          if (emit(controller, batch)) return;
-        }
-      } catch (error) {
-        outcome.error =
-          error instanceof GatewayError
-            ? error
-            : new GatewayError(502, "provider_unavailable", "The provider's stream failed", {
-                retryable: true,
-              });
-        end(controller);
-      }
-    },
-    cancel() {
-      // The client went away: stop the upstream (providers that support it stop billing) and record.
-      outcome.cancelled = true;
-      served?.abort();
-      served?.rest.cancel();
-      if (!finished) {
-        finished = true;
-        opts.finish(outcome, served);
-      }
-    },
+    } catch (error) {
+      if (finished) return;
+      outcome.error = asStreamError(error, "The provider's stream failed");
+      await end();
+    }
+  };
+
+  pump().catch((error: unknown) => {
+    // Nothing above should throw; if it does, the client still gets a terminated stream.
+    outcome.error ??= asStreamError(error, "The stream failed");
+    void end();
   });
+  return pipe.readable;
 }

@@ -5,12 +5,5 @@ export function sseFrame(payload: unknown): string {
   return `data: ${JSON.stringify(payload)}\n\n`;
 }
 
-/** One `data:` frame, encoded. */
-export function sseData(payload: unknown): Uint8Array {
-  return encoder.encode(sseFrame(payload));
-}
-
-export const SSE_DONE = encoder.encode("data: [DONE]\n\n");
-
 /** A comment line; spec-compliant clients ignore it (OpenRouter sends `: OPENROUTER PROCESSING`). */
 export const SSE_KEEPALIVE = encoder.encode(": SWITCHYARD PROCESSING\n\n");

@@ -161,6 +161,8 @@ async function sendStream(
   model: string,
   f: DialectFlavor,
   cut: boolean,
+  /** Milliseconds between content chunks (`drip`: a long answer at reading speed). */
+  paceMs = 0,
 ): Promise<void> {
   const answer = plan(body, f.protocol);
   const includeUsage = body.stream_options?.include_usage === true;
@@ -220,7 +222,14 @@ async function sendStream(
       chunk({ tool_calls: [{ index: 0, function: { arguments: fragment } }] }, null);
   } else {
     chunk({ role: "assistant", content: "", refusal: null }, null);
-    for (const [i, text] of pieces(answer.text).entries()) {
+    // A drip repeats the answer: long enough to leave in the middle of.
+    const parts =
+      paceMs > 0 ? Array.from({ length: 10 }, () => pieces(answer.text)).flat() : pieces(answer.text);
+    for (const [i, text] of parts.entries()) {
+      if (paceMs > 0) {
+        await new Promise((resolve) => setTimeout(resolve, paceMs));
+        if (res.destroyed) return;
+      }
       chunk({ content: text }, null);
       // `cut`: a little content, then the connection dies without a finish_reason or [DONE].
       if (cut && i === 1) {
@@ -287,6 +296,9 @@ export function dialectMock(f: DialectFlavor): MockHandler {
         return sendStream(req, res, body, model, f, true);
       case "slow":
         await new Promise((resolve) => setTimeout(resolve, 3000));
+        break;
+      case "drip":
+        if (body.stream) return sendStream(req, res, body, model, f, false, 200);
         break;
       case "ok":
         break;

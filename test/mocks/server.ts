@@ -26,6 +26,8 @@ export interface RecordedRequest extends MockRequest {
   protocol: string;
   /** When the request arrived (ms since the epoch). */
   receivedAt: number;
+  /** When the gateway hung up before the response was complete (aborted upstream), if it did. */
+  abortedAt?: number;
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -65,7 +67,11 @@ export async function startMockProviders(
         headers: req.headers,
         bodyText: await readBody(req),
       };
-      requests.push({ ...mockReq, protocol, receivedAt: Date.now() });
+      const recorded: RecordedRequest = { ...mockReq, protocol, receivedAt: Date.now() };
+      requests.push(recorded);
+      res.once("close", () => {
+        if (!res.writableFinished) recorded.abortedAt = Date.now();
+      });
       if (requests.length > 2000) requests.splice(0, requests.length - 2000);
       await handler(mockReq, res);
     } catch (error) {

@@ -30,8 +30,8 @@ export type MockHandler = (req: MockRequest, res: ServerResponse) => void | Prom
 /** Scenario keywords, in the order handlers check them. */
 export function scenarioOf(
   modelId: string,
-): "fail-500" | "fail-429" | "fail-400" | "ctx-limit" | "cut" | "slow" | "ok" {
-  for (const s of ["fail-500", "fail-429", "fail-400", "ctx-limit", "cut", "slow"] as const) {
+): "fail-500" | "fail-429" | "fail-400" | "ctx-limit" | "cut" | "slow" | "drip" | "ok" {
+  for (const s of ["fail-500", "fail-429", "fail-400", "ctx-limit", "cut", "slow", "drip"] as const) {
     if (modelId.includes(s)) return s;
   }
   return "ok";

@@ -115,6 +115,7 @@ export function mockCatalog(mockUrl: string): Catalog {
         model("test/broken"),
         model("test/flaky"),
         model("test/cut"),
+        model("test/drip"),
         model("test/local"),
         model("test/small", 8_192),
         model("test/big"),
@@ -134,6 +135,7 @@ export function mockCatalog(mockUrl: string): Catalog {
         endpoint("test/flaky", "mock-openai-b", "flaky-ok"),
         endpoint("test/flaky", "mock-unconfigured", "flaky-unconfigured"),
         endpoint("test/cut", "mock-openai", "cut-stream"),
+        endpoint("test/drip", "mock-openai", "drip-stream"),
         endpoint("test/local", "mock-local", "local-ok", { pricing: { prompt: "0", completion: "0" } }),
         endpoint("test/small", "mock-openai", "small-ok", {
           contextLength: 8_192,
