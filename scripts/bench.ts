@@ -147,8 +147,11 @@ async function generationsOf(url: string, hash: string): Promise<number> {
 }
 
 /** The floor Worker, bundled like any Worker and given the same compatibility settings as ours. */
-async function floorConfig(settings: ReturnType<typeof readWranglerSettings>): Promise<string> {
-  const dir = join(genDir, "floor");
+async function floorConfig(
+  settings: ReturnType<typeof readWranglerSettings>,
+  opts: { name: string; port: number; pump: "native" | "js" },
+): Promise<string> {
+  const dir = join(genDir, opts.name);
   mkdirSync(dir, { recursive: true });
   await build({
     entryPoints: [join(BENCH_DIR, "peers", "floor-worker.mjs")],
@@ -168,13 +171,13 @@ const config :Workerd.Config = (
     (name = "main", worker = .floor),
     (name = "loopback", network = (allow = ["local", "private", "public"])),
   ],
-  sockets = [ (name = "http", address = "127.0.0.1:${FLOOR_PORT}", http = (), service = "main") ],
+  sockets = [ (name = "http", address = "127.0.0.1:${opts.port}", http = (), service = "main") ],
 );
 const floor :Workerd.Worker = (
   modules = [ (name = "worker.js", esModule = embed "worker.js") ],
   compatibilityDate = "${settings.compatibilityDate}",
   compatibilityFlags = [${settings.compatibilityFlags.map((f) => JSON.stringify(f)).join(", ")}],
-  bindings = [ (name = "UPSTREAM_URL", text = "${mockUrl}") ],
+  bindings = [ (name = "UPSTREAM_URL", text = "${mockUrl}"), (name = "PUMP", text = "${opts.pump}") ],
   globalOutbound = "loopback",
 );
 `,
@@ -269,7 +272,7 @@ async function main(): Promise<number> {
   try {
     const { key, hash } = await seed(db.url);
     const workerd = workerdBinary();
-    const floorFile = await floorConfig(settings);
+    const floorFile = await floorConfig(settings, { name: "floor", port: FLOOR_PORT, pump: "native" });
     const gatewayFile = gatewayConfig(settings, bundleDir, db.url, {
       name: "switchyard",
       port: GATEWAY_PORT,
@@ -293,6 +296,13 @@ async function main(): Promise<number> {
     };
     // BENCH_QUEUE_STUB=1 adds "switchyard-queue": the same bundle with usage sent to a queue stub.
     const variants = [gateway];
+    // BENCH_JS_PUMP=1 adds "floor-js-pump": the floor with stream bytes passed through JS unchanged.
+    const peers = [floor];
+    if (process.env.BENCH_JS_PUMP === "1") {
+      const port = FLOOR_PORT + 1;
+      const file = await floorConfig(settings, { name: "floor-js-pump", port, pump: "js" });
+      peers.push({ ...floor, name: "floor-js-pump", port, start: `${workerd} serve ${file}` });
+    }
     if (process.env.BENCH_QUEUE_STUB === "1") {
       const port = GATEWAY_PORT + 1;
       const file = gatewayConfig(settings, bundleDir, db.url, {
@@ -304,8 +314,7 @@ async function main(): Promise<number> {
     }
     note(`bundle ${bundle.files.join(", ")}: ${(bundle.gzipBytes / 1024).toFixed(1)} KiB gzipped`);
     const code = await runHarness([
-      "--gateway-json",
-      JSON.stringify(floor),
+      ...peers.flatMap((p) => ["--gateway-json", JSON.stringify(p)]),
       ...variants.flatMap((v) => ["--gateway-json", JSON.stringify(v)]),
       "--floor",
       "floor-workerd",

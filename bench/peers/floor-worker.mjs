@@ -3,6 +3,11 @@
 // parse any router needs), fetch() to the upstream, pipe the upstream body straight back (no
 // re-serialisation of the response; SSE passes through untouched). No auth, no routing table.
 // Bundled and configured by scripts/bench.ts. From the shared harness (peers/workerd/worker.mjs).
+//
+// With PUMP = "js" (BENCH_JS_PUMP=1, target `floor-js-pump`) a stream's bytes go through
+// JavaScript instead: each upstream read is written, unchanged, into an IdentityTransformStream,
+// as any gateway that rewrites chunks must. It is the floor for per-chunk work in a Worker: what
+// touching each chunk costs before parsing or rewriting anything.
 import { Hono } from "hono";
 
 const app = new Hono();
@@ -14,10 +19,22 @@ app.post("/v1/chat/completions", async (c) => {
     headers: { "content-type": "application/json", authorization: c.req.header("authorization") ?? "" },
     body: JSON.stringify(body),
   });
-  return new Response(up.body, {
-    status: up.status,
-    headers: { "content-type": up.headers.get("content-type") ?? "application/json" },
-  });
+  const headers = { "content-type": up.headers.get("content-type") ?? "application/json" };
+  if (c.env.PUMP === "js" && body.stream && up.body) {
+    return new Response(pumpThroughJs(up.body), { status: up.status, headers });
+  }
+  return new Response(up.body, { status: up.status, headers });
 });
+
+function pumpThroughJs(upstream) {
+  const { readable, writable } = new IdentityTransformStream();
+  const writer = writable.getWriter();
+  (async () => {
+    const reader = upstream.getReader();
+    for (let r = await reader.read(); !r.done; r = await reader.read()) await writer.write(r.value);
+    await writer.close();
+  })().catch(() => {});
+  return readable;
+}
 
 export default app;
