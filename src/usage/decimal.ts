@@ -47,7 +47,24 @@ export function formatDecimal(value: Fixed, decimals = 12): string {
   return negative && out !== "0" ? `-${out}` : out;
 }
 
+/** 10^6: a value with at most 12 decimals (the database's scale) is a multiple of it. */
+const MICRO = 10n ** BigInt(SCALE - 12);
+/** Integers up to 2^53 in magnitude convert to a double exactly. */
+const MAX_EXACT = 2n ** 53n;
+
+/**
+ * The double nearest to the value, as `Number(formatDecimal(value, 18))` would give, without
+ * building the string. When the value has at most 12 decimals (every sum of database amounts
+ * does) and below 2^53 × 1e-12 ≈ $9,007 in magnitude, n = value / 1e6 is an integer that
+ * converts to a double exactly, 1e12 is a double exactly, and IEEE division rounds the exact
+ * quotient n / 1e12 once, to nearest, ties to even — the same rounding `Number(string)` does.
+ * Anything else takes the string path.
+ */
 export function toNumber(value: Fixed): number {
+  const micros = value / MICRO;
+  if (micros * MICRO === value && micros <= MAX_EXACT && micros >= -MAX_EXACT) {
+    return Number(micros) / 1e12;
+  }
   return Number(formatDecimal(value, SCALE));
 }
 

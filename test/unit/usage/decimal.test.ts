@@ -3,6 +3,7 @@
  * rounding at the printed scale, tiny per-token prices, negatives, and loud failure on input
  * that is not a plain decimal.
  */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   formatDecimal,
@@ -109,6 +110,46 @@ describe("fromNumber / toNumber / times", () => {
     ["0.000000000000000001", 1e-18],
   ])("toNumber(%s) = %d", (text, value) => {
     expect(toNumber(parseDecimal(text))).toBe(value);
+  });
+
+  it.each([
+    ["9007.199254740992", 9007.199254740992], // 2^53 micro-dollars: the last exact-division value
+    ["9007.199254740993", 9007.199254740994], // one past it (string path): the nearest double
+    ["-9007.199254740993", -9007.199254740994],
+    ["123456789.000000000001", 123456789],
+    ["0.1000000000001", 0.1000000000001], // 13 decimals: the string path
+  ])("toNumber(%s) = %d at either side of the fast path's bounds", (text, value) => {
+    expect(toNumber(parseDecimal(text))).toBe(value);
+  });
+
+  /** What toNumber has always meant: the double JavaScript reads from the exact decimal. */
+  const viaString = (v: bigint) => Number(formatDecimal(v, 18));
+  /** Values with ≤ 12 decimals — every database amount and sum — up to and past the fast path's ±2^53 µ$. */
+  const micros = fc.oneof(
+    fc.bigInt({ min: -(2n ** 53n), max: 2n ** 53n }),
+    fc.bigInt({ min: -(2n ** 53n) - 1000n, max: -(2n ** 53n) + 1000n }),
+    fc.bigInt({ min: 2n ** 53n - 1000n, max: 2n ** 53n + 1000n }),
+    fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }),
+    fc.bigInt({ min: -1_000_000n, max: 1_000_000n }),
+  );
+
+  it("toNumber gives the same double as reading the 18-decimal string, for ≤ 12 decimals", () => {
+    fc.assert(
+      fc.property(micros, (m) => {
+        const v = m * 10n ** 6n;
+        expect(Object.is(toNumber(v), viaString(v))).toBe(true);
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it("toNumber gives the same double as reading the 18-decimal string, for any value", () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(10n ** 40n), max: 10n ** 40n }), (v) => {
+        expect(Object.is(toNumber(v), viaString(v))).toBe(true);
+      }),
+      { numRuns: 5_000 },
+    );
   });
 
   it.each([
