@@ -6,7 +6,7 @@
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { describeZodError } from "../src/api/error-response.ts";
-import { subtractUsd, toDecimalString, toKeyData } from "../src/api/keys.ts";
+import { balanceUsd, toDecimalString, toKeyData } from "../src/api/keys.ts";
 import { generateApiKey, hashApiKey, keyLabel } from "../src/auth/api-key.ts";
 import { createDb, type Db } from "../src/db/client.ts";
 import { accountExists, insertKey, listKeyRecords, updateKey } from "../src/db/queries/keys.ts";
@@ -121,7 +121,7 @@ async function list(db: Db, io: CliIo): Promise<number> {
       k.disabled ? "disabled" : "enabled",
       k.limit === null ? "-" : `${k.limit}${k.limit_reset ? `/${k.limit_reset}` : ""}`,
       String(k.usage),
-      String(subtractUsd(r.accountCredits, r.accountUsage)),
+      String(balanceUsd(r)),
       k.created_at,
     ];
   });

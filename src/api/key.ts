@@ -7,6 +7,7 @@ import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { type AuthedEnv, requireAnyKey } from "../auth/middleware";
 import type { KeyRecord } from "../db/queries/keys";
 import { type CurrentKeyResponse, creditsResponseSchema, currentKeyResponseSchema } from "../schema/keys";
+import { toNumber } from "../usage/decimal";
 import { limitRemaining } from "./keys";
 import { bearerAuth, errorResponses } from "./openapi";
 
@@ -16,20 +17,20 @@ const RATE_LIMIT = { requests: -1, interval: "10s" };
 export function currentKeyView(key: KeyRecord): CurrentKeyResponse["data"] {
   return {
     label: key.label,
-    limit: key.limit === null ? null : Number(key.limit),
+    limit: key.money.limit === null ? null : toNumber(key.money.limit),
     limit_remaining: limitRemaining(key),
     limit_reset: key.limitReset,
     include_byok_in_limit: key.includeByokInLimit,
-    usage: Number(key.usage),
-    usage_daily: Number(key.usageDaily),
-    usage_weekly: Number(key.usageWeekly),
-    usage_monthly: Number(key.usageMonthly),
+    usage: toNumber(key.money.usage),
+    usage_daily: toNumber(key.money.usageDaily),
+    usage_weekly: toNumber(key.money.usageWeekly),
+    usage_monthly: toNumber(key.money.usageMonthly),
     byok_usage: 0,
     byok_usage_daily: 0,
     byok_usage_weekly: 0,
     byok_usage_monthly: 0,
     // Credits only ever grow, so "never had credits" is "has none now".
-    is_free_tier: Number(key.accountCredits) === 0,
+    is_free_tier: key.money.accountCredits === 0n,
     is_management_key: key.isManagement,
     is_provisioning_key: false,
     expires_at: key.expiresAt?.toISOString() ?? null,
@@ -83,8 +84,8 @@ export const keyApi = new OpenAPIHono<AuthedEnv>()
     c.json(
       {
         data: {
-          total_credits: Number(c.var.key.accountCredits),
-          total_usage: Number(c.var.key.accountUsage),
+          total_credits: toNumber(c.var.key.money.accountCredits),
+          total_usage: toNumber(c.var.key.money.accountUsage),
         },
       },
       200,

@@ -33,8 +33,8 @@ import {
   type UpdateKeyBody,
   updateKeyBodySchema,
 } from "../schema/keys";
-import { formatDecimal, fromNumber, parseDecimal, toNumber } from "../usage/decimal";
-import { limitLeft } from "../usage/spend";
+import { formatDecimal, fromNumber, parseDecimal, toNumber, ZERO } from "../usage/decimal";
+import { balance, limitLeft } from "../usage/spend";
 import { bearerAuth, errorResponses } from "./openapi";
 
 // --- money: decimal strings in the database, JSON numbers on the wire (exact: usage/decimal.ts) ---
@@ -44,9 +44,9 @@ export function toDecimalString(usd: number): string {
   return formatDecimal(fromNumber(usd));
 }
 
-/** `a − b` computed exactly on decimal strings, returned as a wire number. */
-export function subtractUsd(a: string, b: string): number {
-  return toNumber(parseDecimal(a) - parseDecimal(b));
+/** The key's account balance (credits − usage, exact until this one rounding) as a wire number. */
+export function balanceUsd(key: KeyRecord): number {
+  return toNumber(balance(key));
 }
 
 /** What is left of the key's limit in the current period (never below 0); null without a limit. */
@@ -62,14 +62,14 @@ export function toKeyData(key: KeyRecord): KeyData {
     name: key.name,
     label: key.label,
     disabled: key.disabled,
-    limit: key.limit === null ? null : Number(key.limit),
+    limit: key.money.limit === null ? null : toNumber(key.money.limit),
     limit_remaining: limitRemaining(key),
     limit_reset: key.limitReset,
     include_byok_in_limit: key.includeByokInLimit,
-    usage: Number(key.usage),
-    usage_daily: Number(key.usageDaily),
-    usage_weekly: Number(key.usageWeekly),
-    usage_monthly: Number(key.usageMonthly),
+    usage: toNumber(key.money.usage),
+    usage_daily: toNumber(key.money.usageDaily),
+    usage_weekly: toNumber(key.money.usageWeekly),
+    usage_monthly: toNumber(key.money.usageMonthly),
     created_at: key.createdAt.toISOString(),
     updated_at: key.updatedAt.toISOString(),
     expires_at: key.expiresAt?.toISOString() ?? null,
@@ -80,13 +80,18 @@ export function toKeyData(key: KeyRecord): KeyData {
 
 /** A freshly inserted key: no spend yet, so no need to read the daily rows back. */
 function newKeyRecord(row: ApiKeyRow): KeyRecord {
+  const { limit, usage, ...key } = row;
   return {
-    ...row,
-    accountCredits: "0",
-    accountUsage: "0",
-    usageDaily: "0",
-    usageWeekly: "0",
-    usageMonthly: "0",
+    ...key,
+    money: {
+      limit: limit === null ? null : parseDecimal(limit),
+      accountCredits: ZERO,
+      accountUsage: ZERO,
+      usage: parseDecimal(usage),
+      usageDaily: ZERO,
+      usageWeekly: ZERO,
+      usageMonthly: ZERO,
+    },
   };
 }
 

@@ -10,37 +10,42 @@
 import type { KeyRecord } from "../db/queries/keys";
 import { GatewayError } from "../errors";
 import type { Prices } from "./cost";
-import { type Fixed, formatDecimal, parseDecimal, times } from "./decimal";
+import { type Fixed, formatDecimal, times } from "./decimal";
 
 export const REALISTIC_COMPLETION_TOKENS = 1024;
 const MIN_COMPLETION_TOKENS = 16;
 
 /** Spend that counts against the key's limit: the current period's when the limit resets, else lifetime. */
-export function limitPeriodUsage(key: KeyRecord): string {
+export function limitPeriodUsage(key: KeyRecord): Fixed {
   switch (key.limitReset) {
     case "daily":
-      return key.usageDaily;
+      return key.money.usageDaily;
     case "weekly":
-      return key.usageWeekly;
+      return key.money.usageWeekly;
     case "monthly":
-      return key.usageMonthly;
+      return key.money.usageMonthly;
     default:
-      return key.usage;
+      return key.money.usage;
   }
 }
 
 /** What is left of the key's limit in the current period (may be negative); null without a limit. */
 export function limitLeft(key: KeyRecord): Fixed | null {
-  return key.limit === null ? null : parseDecimal(key.limit) - parseDecimal(limitPeriodUsage(key));
+  return key.money.limit === null ? null : key.money.limit - limitPeriodUsage(key);
+}
+
+/** The account's credits less its spend (may be negative). */
+export function balance(key: KeyRecord): Fixed {
+  return key.money.accountCredits - key.money.accountUsage;
 }
 
 /** USD the key may still spend: the lower of the account balance and the key's limit in its period. */
 export function spendable(key: KeyRecord): Fixed {
-  const balance = parseDecimal(key.accountCredits) - parseDecimal(key.accountUsage);
+  const balanceLeft = balance(key);
   const remaining = limitLeft(key);
-  if (remaining === null) return balance;
-  if (remaining < balance) return remaining; // bigints: Math.min does not take them
-  return balance;
+  if (remaining === null) return balanceLeft;
+  if (remaining < balanceLeft) return remaining; // bigints: Math.min does not take them
+  return balanceLeft;
 }
 
 export interface SpendCheck {
@@ -59,7 +64,7 @@ export function checkSpend(
   const available = spendable(key);
   if (free) {
     // A negative balance blocks free models too (API.md b12).
-    if (parseDecimal(key.accountCredits) - parseDecimal(key.accountUsage) < 0n) {
+    if (balance(key) < 0n) {
       return new GatewayError(
         402,
         "payment_required",
@@ -70,8 +75,7 @@ export function checkSpend(
   }
   // The limit is what stops the key only when it is below the balance; an empty account is a
   // credits problem even behind an unused limit.
-  const balance = parseDecimal(key.accountCredits) - parseDecimal(key.accountUsage);
-  const limitHit = key.limit !== null && available < balance;
+  const limitHit = key.money.limit !== null && available < balance(key);
   if (available <= 0n) {
     return new GatewayError(
       402,
@@ -109,11 +113,10 @@ export function checkSpend(
  * sees it before the database does (the record is replaced by the next refresh, ≤ 10 s later).
  */
 export function applySpend(key: KeyRecord, cost: Fixed): void {
-  if (cost === 0n) return;
-  const add = (v: string) => formatDecimal(parseDecimal(v) + cost);
-  key.accountUsage = add(key.accountUsage);
-  key.usage = add(key.usage);
-  key.usageDaily = add(key.usageDaily);
-  key.usageWeekly = add(key.usageWeekly);
-  key.usageMonthly = add(key.usageMonthly);
+  const money = key.money;
+  money.accountUsage += cost;
+  money.usage += cost;
+  money.usageDaily += cost;
+  money.usageWeekly += cost;
+  money.usageMonthly += cost;
 }

@@ -1,16 +1,33 @@
 import { and, asc, desc, eq, gte, sql } from "drizzle-orm";
+import { type Fixed, parseDecimal } from "../../usage/decimal";
 import type { Db } from "../client";
 import { accounts, apiKeys, keyUsageDaily } from "../schema";
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 
-/** A key with its account and its spend in the current UTC day, week (from Monday) and month. */
-export interface KeyRecord extends ApiKeyRow {
-  accountCredits: string;
-  accountUsage: string;
-  usageDaily: string;
-  usageWeekly: string;
-  usageMonthly: string;
+/**
+ * A key's money in USD as fixed-point bigints, parsed from the database's decimal strings once
+ * per read: the cached record is checked (and moved by applySpend) on every request.
+ */
+export interface KeyMoney {
+  /** Spending cap for the current `limitReset` period (or for ever); null = no cap. */
+  limit: Fixed | null;
+  /** The account's credits bought and spent: its balance is the difference. */
+  accountCredits: Fixed;
+  accountUsage: Fixed;
+  /** Spend through this key: lifetime, and in the current UTC day, week (from Monday) and month. */
+  usage: Fixed;
+  usageDaily: Fixed;
+  usageWeekly: Fixed;
+  usageMonthly: Fixed;
+}
+
+/**
+ * A key with its account and its spend per period. The row's decimal-string `limit` and `usage`
+ * live on as bigints in `money`, so no request parses or formats them.
+ */
+export interface KeyRecord extends Omit<ApiKeyRow, "limit" | "usage"> {
+  money: KeyMoney;
 }
 
 const today = sql`(now() at time zone 'utc')::date`;
@@ -43,13 +60,18 @@ function selectKeyRecords(db: Db) {
 type KeyRecordRow = Awaited<ReturnType<typeof selectKeyRecords>>[number];
 
 function toKeyRecord(row: KeyRecordRow): KeyRecord {
+  const { limit, usage, ...key } = row.key;
   return {
-    ...row.key,
-    accountCredits: row.accountCredits,
-    accountUsage: row.accountUsage,
-    usageDaily: row.usageDaily,
-    usageWeekly: row.usageWeekly,
-    usageMonthly: row.usageMonthly,
+    ...key,
+    money: {
+      limit: limit === null ? null : parseDecimal(limit),
+      accountCredits: parseDecimal(row.accountCredits),
+      accountUsage: parseDecimal(row.accountUsage),
+      usage: parseDecimal(usage),
+      usageDaily: parseDecimal(row.usageDaily),
+      usageWeekly: parseDecimal(row.usageWeekly),
+      usageMonthly: parseDecimal(row.usageMonthly),
+    },
   };
 }
 

@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { limitRemaining, subtractUsd, toDecimalString } from "../../../src/api/keys";
+import { balanceUsd, limitRemaining, toDecimalString } from "../../../src/api/keys";
 import { filterModels, modelViews, resolveModel, trimDecimal } from "../../../src/api/models";
 import { buildSnapshot } from "../../../src/catalog/snapshot";
 import type { EndpointRow, ModelRow } from "../../../src/db/queries/catalog";
 import type { KeyRecord } from "../../../src/db/queries/keys";
+import { parseDecimal } from "../../../src/usage/decimal";
 
 describe("money on the wire", () => {
   it.each([
@@ -21,22 +22,30 @@ describe("money on the wire", () => {
     ["15", "15"],
   ])("trimDecimal(%s) = %s", (a, b) => expect(trimDecimal(a)).toBe(b));
 
-  it("subtracts decimal strings exactly", () => {
-    expect(subtractUsd("0.3", "0.1")).toBe(0.2);
-    expect(subtractUsd("10.000000000000", "2.500000000000")).toBe(7.5);
-    expect(subtractUsd("1", "3")).toBe(-2);
-  });
-
-  const key = (over: Partial<KeyRecord>): KeyRecord =>
+  const key = (over: {
+    limit?: string | null;
+    limitReset?: KeyRecord["limitReset"];
+    credits?: string;
+    spent?: string;
+  }) =>
     ({
-      limit: "10",
-      limitReset: null,
-      usage: "8",
-      usageDaily: "1",
-      usageWeekly: "2",
-      usageMonthly: "3",
-      ...over,
+      limitReset: over.limitReset ?? null,
+      money: {
+        limit: over.limit === null ? null : parseDecimal(over.limit ?? "10"),
+        accountCredits: parseDecimal(over.credits ?? "20"),
+        accountUsage: parseDecimal(over.spent ?? "8"),
+        usage: parseDecimal("8"),
+        usageDaily: parseDecimal("1"),
+        usageWeekly: parseDecimal("2"),
+        usageMonthly: parseDecimal("3"),
+      },
     }) as KeyRecord;
+
+  it("subtracts the balance exactly, rounding once", () => {
+    expect(balanceUsd(key({ credits: "0.3", spent: "0.1" }))).toBe(0.2);
+    expect(balanceUsd(key({ credits: "10.000000000000", spent: "2.500000000000" }))).toBe(7.5);
+    expect(balanceUsd(key({ credits: "1", spent: "3" }))).toBe(-2);
+  });
 
   it.each([
     [null, 2],

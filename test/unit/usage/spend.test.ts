@@ -5,35 +5,50 @@
  * in its limit_reset period. And applySpend, the in-isolate view of spend between refreshes.
  */
 import { describe, expect, it } from "vitest";
-import type { KeyRecord } from "../../../src/db/queries/keys";
+import type { KeyMoney, KeyRecord } from "../../../src/db/queries/keys";
 import { GatewayError } from "../../../src/errors";
 import { endpointPrices } from "../../../src/usage/cost";
 import { formatDecimal, parseDecimal } from "../../../src/usage/decimal";
 import { applySpend, checkSpend, REALISTIC_COMPLETION_TOKENS, spendable } from "../../../src/usage/spend";
 import { endpointRow } from "../routing/catalog-rows";
 
-function key(fields: Partial<KeyRecord> = {}): KeyRecord {
+/** A key's fields, with its money written as the decimal strings the database returns. */
+type KeyFields = Partial<Omit<KeyRecord, "money">> & { [K in keyof KeyMoney]?: string };
+
+function key(fields: KeyFields = {}): KeyRecord {
   const at = new Date("2025-01-01T00:00:00Z");
+  const {
+    limit,
+    accountCredits = "10",
+    accountUsage = "0",
+    usage = "0",
+    usageDaily = "0",
+    usageWeekly = "0",
+    usageMonthly = "0",
+    ...rest
+  } = fields;
   return {
     hash: "h",
     accountId: "00000000-0000-0000-0000-000000000000",
     name: "test",
     label: "sk-sy-v1-abc…xyz",
     isManagement: false,
-    limit: null,
     limitReset: null,
     includeByokInLimit: false,
     disabled: false,
     expiresAt: null,
-    usage: "0",
     createdAt: at,
     updatedAt: at,
-    accountCredits: "10",
-    accountUsage: "0",
-    usageDaily: "0",
-    usageWeekly: "0",
-    usageMonthly: "0",
-    ...fields,
+    ...rest,
+    money: {
+      limit: limit === undefined ? null : parseDecimal(limit),
+      accountCredits: parseDecimal(accountCredits),
+      accountUsage: parseDecimal(accountUsage),
+      usage: parseDecimal(usage),
+      usageDaily: parseDecimal(usageDaily),
+      usageWeekly: parseDecimal(usageWeekly),
+      usageMonthly: parseDecimal(usageMonthly),
+    },
   };
 }
 
@@ -46,7 +61,7 @@ const withFee = endpointPrices(
 const promptOnly = endpointPrices(endpointRow("m/x", { provider: "p", prompt: 1, completion: 0 }));
 
 describe("spendable", () => {
-  it.each<[string, Partial<KeyRecord>, string]>([
+  it.each<[string, KeyFields, string]>([
     ["no limit: the account balance", { accountCredits: "10", accountUsage: "2.5" }, "7.5"],
     ["a negative balance", { accountCredits: "1", accountUsage: "1.2" }, "-0.2"],
     ["a lifetime limit below the balance", { limit: "3", usage: "1" }, "2"],
@@ -83,7 +98,7 @@ const refused = (r: ReturnType<typeof checkSpend>) => {
 };
 
 describe("checkSpend: free endpoints", () => {
-  it.each<[string, Partial<KeyRecord>]>([
+  it.each<[string, KeyFields]>([
     ["a positive balance", {}],
     ["a zero balance", { accountCredits: "0" }],
     ["an exhausted key limit", { limit: "1", usage: "1" }],
@@ -155,7 +170,7 @@ describe("checkSpend: without max_tokens", () => {
 });
 
 describe("checkSpend: nothing left to spend", () => {
-  it.each<[string, Partial<KeyRecord>, RegExp]>([
+  it.each<[string, KeyFields, RegExp]>([
     ["a zero balance", { accountCredits: "5", accountUsage: "5" }, /^Insufficient credits/],
     ["a negative balance", { accountCredits: "5", accountUsage: "6" }, /^Insufficient credits/],
     ["a lifetime limit used up", { limit: "2", usage: "2" }, /spending limit is exhausted/],
@@ -175,7 +190,7 @@ describe("checkSpend: nothing left to spend", () => {
     expect(refused(checkSpend(key(fields), paid, false, 10, 10, null)).message).toMatch(message);
   });
 
-  it.each<[string, Partial<KeyRecord>]>([
+  it.each<[string, KeyFields]>([
     [
       "yesterday's spend does not count against a daily limit",
       { limit: "1", limitReset: "daily", usageDaily: "0", usage: "30" },
@@ -199,19 +214,22 @@ describe("applySpend", () => {
       usageMonthly: "0.3",
     });
     applySpend(k, parseDecimal("0.0000000375"));
-    expect(k).toMatchObject({
-      accountUsage: "1.5000000375",
-      usage: "0.1000000375",
-      usageDaily: "0.0000000375",
-      usageWeekly: "0.0200000375",
-      usageMonthly: "0.3000000375",
+    expect(k.money).toEqual({
+      limit: null,
+      accountCredits: parseDecimal("10"),
+      accountUsage: parseDecimal("1.5000000375"),
+      usage: parseDecimal("0.1000000375"),
+      usageDaily: parseDecimal("0.0000000375"),
+      usageWeekly: parseDecimal("0.0200000375"),
+      usageMonthly: parseDecimal("0.3000000375"),
     });
   });
 
   it("a zero cost changes nothing", () => {
-    const k = key({ accountUsage: "1.50" });
+    const k = key({ accountUsage: "1.50", usageDaily: "0.25" });
+    const before = { ...k.money };
     applySpend(k, 0n);
-    expect(k.accountUsage).toBe("1.50");
+    expect(k.money).toEqual(before);
   });
 
   it("the next check sees the spend at once", () => {
@@ -219,5 +237,12 @@ describe("applySpend", () => {
     expect(ok(checkSpend(k, paid, false, 1000, 4500, null))).toEqual({});
     applySpend(k, parseDecimal("0.002"));
     expect(refused(checkSpend(k, paid, false, 1000, 4500, null)).message).toContain("can only afford 3500");
+  });
+
+  it("a limited key's period spend counts at once too", () => {
+    const k = key({ limit: "0.005", limitReset: "daily", usageDaily: "0.001" });
+    expect(formatDecimal(spendable(k))).toBe("0.004");
+    applySpend(k, parseDecimal("0.003"));
+    expect(formatDecimal(spendable(k))).toBe("0.001");
   });
 });
