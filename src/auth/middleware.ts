@@ -8,7 +8,7 @@ import { getKeyRecord, type RequestScope } from "../cache/routing-data";
 import type { KeyRecord } from "../db/queries/keys";
 import type { AppEnv } from "../env";
 import { GatewayError } from "../errors";
-import { bearerToken, hashApiKey } from "./api-key";
+import { bearerToken, hashBearerKey } from "./api-key";
 
 export type AuthedEnv = AppEnv & { Variables: { key: KeyRecord } };
 
@@ -30,7 +30,7 @@ export function requestScope(c: {
 async function authenticate(header: string | undefined, scope: RequestScope): Promise<KeyRecord> {
   const token = bearerToken(header);
   if (!token) throw new GatewayError(401, "authentication", "No auth credentials found");
-  const key = await getKeyRecord(scope, await hashApiKey(token)).catch((cause: unknown) => {
+  const key = await getKeyRecord(scope, await hashBearerKey(token)).catch((cause: unknown) => {
     throw new GatewayError(503, "server", "Key store unavailable, try again shortly", { cause });
   });
   if (!key) throw new GatewayError(401, "authentication", "Invalid API key");
