@@ -1,0 +1,276 @@
+/**
+ * `POST /api/v1/chat/completions` through the Worker's fetch entry, inside workerd: what a client
+ * sees for each kind of request before any provider logic matters — statuses, their order
+ * (size limit, then key, then media type, then JSON, then schema), the error envelope, the
+ * response headers of both answer kinds, and usage recorded after the response.
+ */
+import { env, exports } from "cloudflare:workers";
+import { eq, inArray, like } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { generateApiKey, hashApiKey, keyLabel } from "../../src/auth/api-key";
+import { createDb } from "../../src/db/client";
+import { insertKey } from "../../src/db/queries/keys";
+import { apiKeys, endpoints, generations, models, providers } from "../../src/db/schema";
+
+const run = `c${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+const provider = `${run}-mock`;
+const MODEL = `${run}/gpt`;
+const db = () => createDb(env.HYPERDRIVE.connectionString);
+const URL_ = "http://gateway/api/v1/chat/completions";
+const MiB = 1024 * 1024;
+
+const keys: Record<"paid" | "broke" | "management", string> = { paid: "", broke: "", management: "" };
+
+async function makeKey(name: string, credits: string, management = false): Promise<string> {
+  const secret = generateApiKey(management);
+  await insertKey(db(), {
+    hash: await hashApiKey(secret),
+    label: keyLabel(secret),
+    name: `${run}-${name}`,
+    credits,
+    limit: null,
+    isManagement: management,
+  });
+  return secret;
+}
+
+beforeAll(async () => {
+  const d = db();
+  await d.insert(providers).values({
+    slug: provider,
+    name: "Chat Mock",
+    adapter: "openai",
+    baseUrl: `${inject("mockProvidersUrl")}/openai/v1`,
+    dataPolicy: { training: false, retainsPrompts: false },
+  });
+  await d.insert(models).values({
+    id: MODEL,
+    canonicalSlug: MODEL,
+    name: "Chat: gpt",
+    releasedAt: new Date("2026-01-01T00:00:00Z"),
+    description: "served by the mock provider",
+    contextLength: 128_000,
+    inputModalities: ["text"],
+    outputModalities: ["text"],
+    tokenizer: "GPT",
+  });
+  await d.insert(endpoints).values({
+    modelId: MODEL,
+    providerSlug: provider,
+    providerModelId: "gpt-ok",
+    contextLength: 128_000,
+    maxCompletionTokens: 4096,
+    pricePrompt: "0.000001",
+    priceCompletion: "0.000002",
+    supportedParameters: ["max_tokens", "temperature"],
+  });
+  keys.paid = await makeKey("paid", "10");
+  keys.broke = await makeKey("broke", "0");
+  keys.management = await makeKey("mgmt", "0", true);
+});
+
+afterAll(async () => {
+  await db().delete(models).where(eq(models.id, MODEL));
+  await db().delete(providers).where(eq(providers.slug, provider));
+  await db()
+    .delete(apiKeys)
+    .where(like(apiKeys.name, `${run}-%`));
+});
+
+const hi = { model: MODEL, messages: [{ role: "user", content: "hi" }], max_tokens: 16 };
+
+function post(
+  body: BodyInit | null,
+  headers: Record<string, string> = {},
+  key: string | undefined = keys.paid,
+  url = URL_,
+): Promise<Response> {
+  return exports.default.fetch(url, {
+    method: "POST",
+    headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...headers },
+    body,
+  });
+}
+
+const postJson = (value: unknown, key?: string) =>
+  post(JSON.stringify(value), { "content-type": "application/json" }, key);
+
+async function expectError(res: Response, status: number, type: string, message: RegExp | string) {
+  expect(res.status).toBe(status);
+  expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+  const body = (await res.json()) as { error: { code: number; message: string; metadata: object } };
+  expect(body.error.code).toBe(status);
+  expect(body.error.metadata).toMatchObject({ error_type: type });
+  if (typeof message === "string") expect(body.error.message).toBe(message);
+  else expect(body.error.message).toMatch(message);
+  return body.error;
+}
+
+/** A body of `size` bytes sent without a declared length (chunked), in 1 MiB pieces. */
+function chunked(size: number): ReadableStream<Uint8Array> {
+  let sent = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (sent >= size) return controller.close();
+      const n = Math.min(MiB, size - sent);
+      controller.enqueue(new Uint8Array(n).fill(0x20));
+      sent += n;
+    },
+  });
+}
+
+describe("a valid request", () => {
+  it("gets the completion with the generation id, the route taken and Server-Timing", async () => {
+    const res = await postJson(hi);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+    const id = res.headers.get("x-generation-id");
+    expect(id).toMatch(/^gen-/);
+    expect(res.headers.get("x-switchyard-model")).toBe(MODEL);
+    expect(res.headers.get("x-switchyard-provider")).toBe(provider);
+    expect(res.headers.get("server-timing")).toMatch(
+      /^gateway;dur=\d+;desc="gateway before upstream", db;desc="\d+ queries"$/,
+    );
+    const body = (await res.json()) as { id: string; object: string; model: string; provider: string };
+    expect(body).toMatchObject({ id, object: "chat.completion", model: MODEL, provider: "Chat Mock" });
+  });
+
+  it("streams with the SSE headers and ends with [DONE]", async () => {
+    const res = await postJson({ ...hi, stream: true });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("text/event-stream");
+    expect(res.headers.get("cache-control")).toBe("no-cache");
+    expect(res.headers.get("x-accel-buffering")).toBe("no");
+    expect(res.headers.get("x-generation-id")).toMatch(/^gen-/);
+    expect(res.headers.get("x-switchyard-provider")).toBe(provider);
+    expect(res.headers.get("server-timing")).toMatch(/^gateway;dur=\d+/);
+    const text = await res.text();
+    expect(text).toContain('"object":"chat.completion.chunk"');
+    expect(text.trimEnd().endsWith("data: [DONE]")).toBe(true);
+  });
+
+  it("is recorded after the response (waitUntil), under its generation id", async () => {
+    const res = await postJson(hi);
+    const id = res.headers.get("x-generation-id") as string;
+    await res.text();
+    let rows: { id: string }[] = [];
+    for (let i = 0; i < 100 && rows.length === 0; i++) {
+      rows = await db()
+        .select({ id: generations.id })
+        .from(generations)
+        .where(inArray(generations.id, [id]));
+      if (rows.length === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(rows).toEqual([{ id }]);
+  });
+
+  it("is served with a query string and a charset parameter, and from a chunked body", async () => {
+    const withQuery = await post(
+      JSON.stringify(hi),
+      { "content-type": "application/json; charset=utf-8" },
+      keys.paid,
+      `${URL_}?trace=1`,
+    );
+    expect(withQuery.status).toBe(200);
+    await withQuery.text();
+    const bytes = new TextEncoder().encode(JSON.stringify(hi));
+    const res = await post(
+      new ReadableStream({
+        start(c) {
+          c.enqueue(bytes.subarray(0, 10));
+          c.enqueue(bytes.subarray(10));
+          c.close();
+        },
+      }),
+      { "content-type": "application/json" },
+    );
+    expect(res.status).toBe(200);
+    await res.text();
+  });
+});
+
+describe("a refused request gets the error envelope", () => {
+  it("401 without a key, with an unknown key; 403 with a management key; 402 without credits", async () => {
+    await expectError(await postJson(hi, ""), 401, "authentication", "No auth credentials found");
+    await expectError(await postJson(hi, "sk-sy-v1-nope"), 401, "authentication", "Invalid API key");
+    await expectError(
+      await postJson(hi, keys.management),
+      403,
+      "permission_denied",
+      "Management keys cannot be used for inference; use an API key",
+    );
+    expect((await postJson(hi, keys.broke)).status).toBe(402);
+  });
+
+  it("413 for a declared length over 16 MiB, after reading the body, before the key is checked", async () => {
+    const big = new Uint8Array(16 * MiB + 1).fill(0x20);
+    await expectError(
+      await post(big, { "content-type": "application/json" }, undefined),
+      413,
+      "payload_too_large",
+      "Request body exceeds 16 MiB",
+    );
+  });
+
+  it("413 for a chunked body that passes 16 MiB", async () => {
+    await expectError(
+      await post(chunked(17 * MiB), { "content-type": "application/json" }),
+      413,
+      "payload_too_large",
+      "Request body exceeds 16 MiB",
+    );
+  });
+
+  it("415 for a body that is not JSON, and for a body without a content-type", async () => {
+    await expectError(
+      await post(JSON.stringify(hi), { "content-type": "text/plain" }),
+      415,
+      "invalid_request",
+      "Unsupported Media Type",
+    );
+    await expectError(await post(JSON.stringify(hi)), 415, "invalid_request", "Unsupported Media Type");
+  });
+
+  it("400 for malformed JSON, but 401 first when the key is missing", async () => {
+    await expectError(
+      await post("{not json", { "content-type": "application/json" }),
+      400,
+      "invalid_request",
+      "Malformed JSON in request body",
+    );
+    await expectError(
+      await post("{not json", { "content-type": "application/json" }, ""),
+      401,
+      "authentication",
+      "No auth credentials found",
+    );
+  });
+
+  it("400 naming the fields that fail the schema, with the issues in metadata", async () => {
+    const error = await expectError(
+      await postJson({ model: MODEL, messages: [{ role: "wizard", content: "hi" }] }),
+      400,
+      "invalid_request",
+      /^Invalid request json: messages\.0/,
+    );
+    expect(error.metadata).toMatchObject({
+      issues: [{ path: ["messages", "0", "role"], message: expect.stringMatching(/discriminator/) }],
+    });
+    await expectError(await post(null), 400, "invalid_request", /^Invalid request json: messages: /);
+  });
+
+  it("404 for another method or a trailing slash", async () => {
+    await expectError(
+      await exports.default.fetch(URL_, { headers: { authorization: `Bearer ${keys.paid}` } }),
+      404,
+      "not_found",
+      "No route for GET /api/v1/chat/completions",
+    );
+    await expectError(
+      await post(JSON.stringify(hi), { "content-type": "application/json" }, keys.paid, `${URL_}/`),
+      404,
+      "not_found",
+      "No route for POST /api/v1/chat/completions/",
+    );
+  });
+});
