@@ -4,7 +4,7 @@
  * schemas that validate.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { chatApi } from "./api/chat-completions";
+import { mountChatCompletions } from "./api/chat-completions";
 import { notFound, onError, validationHook } from "./api/error-response";
 import { generationApi } from "./api/generation";
 import { keyApi } from "./api/key";
@@ -17,7 +17,7 @@ import type { AppEnv } from "./env";
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.get("/health", (c) => c.json({ ok: true }));
-  app.route("/api/v1", chatApi);
+  mountChatCompletions(app);
   app.route("/api/v1", generationApi);
   app.route("/api/v1", keysApi);
   app.route("/api/v1", keyApi);

@@ -1,13 +1,17 @@
 /** Worker entry: HTTP through the Hono app; usage batches from the optional queue. */
+import { createChatApp, isChatCompletionsRequest } from "./api/chat-completions";
 import { createApp } from "./app";
 import { createDb } from "./db/client";
 import type { Bindings } from "./env";
 import { fromMessage, type GenerationMessage, settleGenerations } from "./usage/record";
 
 const app = createApp();
+const chat = createChatApp();
 
 export default {
-  fetch: app.fetch,
+  /** Chat completions, the hot path, skip the general router and its middleware (src/api/chat-completions.ts). */
+  fetch: (request, env, ctx) =>
+    isChatCompletionsRequest(request) ? chat.fetch(request, env, ctx) : app.fetch(request, env, ctx),
 
   /**
    * Usage records from USAGE_QUEUE: one multi-row, idempotent transaction per batch (keyed by

@@ -45,22 +45,18 @@ export function describeZodError(error: ZodError): string {
   return issues.join("; ");
 }
 
-/** zod-openapi's hook: a failed validation becomes a 400 in our envelope instead of zod's body. */
+/** A failed validation as a 400 in our envelope (instead of zod's body), naming the fields. */
+export function invalidRequest(error: ZodError, target: string): GatewayError {
+  return new GatewayError(400, "invalid_request", `Invalid request ${target}: ${describeZodError(error)}`, {
+    extra: {
+      issues: error.issues.slice(0, 10).map((i) => ({ path: i.path.map(String), message: i.message })),
+    },
+  });
+}
+
+/** zod-openapi's hook: a failed validation becomes `invalidRequest`. */
 export function validationHook(
   result: { success: true } | { success: false; error: ZodError; target: string },
 ): void {
-  if (!result.success) {
-    throw new GatewayError(
-      400,
-      "invalid_request",
-      `Invalid request ${result.target}: ${describeZodError(result.error)}`,
-      {
-        extra: {
-          issues: result.error.issues
-            .slice(0, 10)
-            .map((i) => ({ path: i.path.map(String), message: i.message })),
-        },
-      },
-    );
-  }
+  if (!result.success) throw invalidRequest(result.error, result.target);
 }

@@ -53,6 +53,21 @@ describe("GET /api/v1/openapi.json", () => {
       expect.arrayContaining(["output_modalities", "supported_parameters", "sort", "offset", "limit"]),
     );
   });
+  it("documents POST /chat/completions from its schemas, though the route is served off the general router", async () => {
+    const doc = await fetchDocument();
+    const chat = doc.paths["/chat/completions"].post;
+    expect(chat.security).toEqual([{ bearerAuth: [] }]);
+    expect(chat.requestBody.required).toBe(true);
+    expect(schemaName(chat.requestBody.content["application/json"].schema)).toBe("ChatRequest");
+    expect(schemaName(chat.responses["200"].content["application/json"].schema)).toBe("ChatCompletion");
+    expect(schemaName(chat.responses["200"].content["text/event-stream"].schema)).toBe("ChatCompletionChunk");
+    for (const status of ["400", "401", "402", "403", "404", "413", "429", "502", "503"]) {
+      expect(schemaName(chat.responses[status].content["application/json"].schema), status).toBe(
+        "ErrorResponse",
+      );
+    }
+    expect(doc.components.schemas.ChatRequest.properties).toHaveProperty("messages");
+  });
 });
 
 describe("GET /docs", () => {
