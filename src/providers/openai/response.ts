@@ -7,7 +7,7 @@ import { inBandError } from "./errors";
 import { mapFinishReason } from "./finish-reason";
 import { reasoningDetailsOf, reasoningExcluded, reasoningOf, splitContent } from "./message";
 import { normalizeUsage } from "./usage";
-import { type WireToolCall, wireCompletionSchema, wireErrorSchema } from "./wire";
+import { parseWireCompletion, type WireToolCall, wireErrorSchema } from "./wire";
 
 /**
  * Every call gets an id, `type: "function"` and arguments that parse: vendors answer a call of a
@@ -25,12 +25,13 @@ function toToolCall(call: WireToolCall, position: number): ToolCall {
 export function fromProviderResponse(body: unknown, ctx: CallContext): ProviderCompletion {
   const name = ctx.target.provider.name;
   // Some OpenAI-compatible servers (OpenRouter among them) answer 200 with an error body.
+  // Only then is zod asked: its failure on a body without `error` built a ZodError per request.
   const maybeError = typeof body === "object" && body !== null && "error" in body ? body.error : undefined;
-  const asError = wireErrorSchema.safeParse(maybeError);
-  if (maybeError && asError.success) {
-    throw inBandError(asError.data, JSON.stringify(body), ctx.target);
+  if (maybeError) {
+    const asError = wireErrorSchema.safeParse(maybeError);
+    if (asError.success) throw inBandError(asError.data, JSON.stringify(body), ctx.target);
   }
-  const parsed = wireCompletionSchema.safeParse(body);
+  const parsed = parseWireCompletion(body);
   if (!parsed.success) {
     throw new GatewayError(502, "provider_unavailable", `${name} returned a malformed completion`, {
       provider: name,

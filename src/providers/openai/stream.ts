@@ -14,12 +14,16 @@ import { mapFinishReason } from "./finish-reason";
 import { reasoningDetailsOf, reasoningExcluded, reasoningOf, splitContent } from "./message";
 import { normalizeUsage } from "./usage";
 import {
+  parseWireChunk,
   type WireChunk,
   type WireChunkChoice,
+  type WireDelta,
   type WireToolCall,
-  wireChunkSchema,
   wireErrorSchema,
 } from "./wire";
+
+/** Stands in for a missing `delta`, without a fresh `{}` per choice. */
+const NO_DELTA: WireDelta = Object.freeze({});
 
 interface ChoiceState {
   finished: boolean;
@@ -80,7 +84,7 @@ export function createStreamTransformer(ctx: CallContext): StreamTranslator {
     // OpenRouter repeats finish chunks and follows them with empty deltas (fixtures
     // openrouter/stream-mid-stream-error.sse, openrouter/stream-reasoning-usage-cost.sse).
     if (state.finished) return undefined;
-    const d = wire.delta ?? {};
+    const d = wire.delta ?? NO_DELTA;
     const delta: Delta = {};
     if (d.role === "assistant") delta.role = "assistant";
     const split = splitContent(d.content);
@@ -112,9 +116,16 @@ export function createStreamTransformer(ctx: CallContext): StreamTranslator {
     // `choices: []` chunk of its own; all are held and emitted once, at the end.
     const wireUsage = chunk.usage ?? chunk.x_groq?.usage;
     if (wireUsage) usage = { usage: normalizeUsage(wireUsage), raw: wireUsage };
-    const out = (chunk.choices ?? []).flatMap((c, i) => toChoice(c, i) ?? []);
     // Azure's leading prompt_filter_results chunk has no choices (fixture
     // openai/azure-chat-stream-reasoning-usage.chunks.jsonl); usage-only chunks wait for the end.
+    const wireChoices = chunk.choices;
+    if (!wireChoices || wireChoices.length === 0) return undefined;
+    const out: ChunkChoice[] = [];
+    let position = 0;
+    for (const wire of wireChoices) {
+      const choice = toChoice(wire, position++);
+      if (choice) out.push(choice);
+    }
     if (out.length === 0) return undefined;
     return { choices: out, upstreamId, systemFingerprint };
   }
@@ -175,7 +186,7 @@ export function createStreamTransformer(ctx: CallContext): StreamTranslator {
         if (parsed.success && payload) throw inBandError(parsed.data, data, target);
         if (event.event === "error") throw malformed("unreadable error event");
       }
-      const parsed = wireChunkSchema.safeParse(json);
+      const parsed = parseWireChunk(json);
       if (!parsed.success) throw malformed("unexpected chunk shape", parsed.error);
       const out = translate(parsed.data);
       if (out) controller.enqueue(out);

@@ -115,3 +115,130 @@ export const wireChunkSchema = z.looseObject({
 });
 export type WireChunk = z.infer<typeof wireChunkSchema>;
 export type WireChunkChoice = NonNullable<WireChunk["choices"]>[number];
+export type WireDelta = NonNullable<WireChunkChoice["delta"]>;
+
+/*
+ * Fast path. zod's safeParse was 8% of stream CPU (once per chunk) and up to 13% of request CPU
+ * (once per body) in bench/RESULTS.md §3–4. The guards below check by hand exactly what the
+ * schemas above check, field by field, and answer only "surely valid": anything else, including
+ * every invalid input, goes to zod, so errors and odd cases are zod's as before. The input object
+ * is returned as is; zod would return a shallow copy with the same values. Kept in step with the
+ * schemas by test/unit/providers/openai/wire-guard.test.ts (every recording, plus a property test).
+ */
+
+type Loose = Record<string, unknown>;
+
+/** What `z.looseObject` takes: any non-null, non-array object. */
+const isObject = (v: unknown): v is Loose => typeof v === "object" && v !== null && !Array.isArray(v);
+const isNullish = (v: unknown): v is null | undefined => v === null || v === undefined;
+const isOptString = (v: unknown): boolean => isNullish(v) || typeof v === "string";
+/** `z.number()` rejects NaN and ±Infinity. */
+const isOptCount = (v: unknown): boolean => isNullish(v) || (typeof v === "number" && Number.isFinite(v));
+/** `z.number().int()` wants a safe integer. */
+const isOptIndex = (v: unknown): boolean => isNullish(v) || Number.isSafeInteger(v);
+
+/** An indexed loop, not `every`: `every` skips holes, which zod reads as `undefined`. */
+function isArrayOf(v: unknown, check: (item: unknown) => boolean): boolean {
+  if (!Array.isArray(v)) return false;
+  for (let i = 0; i < v.length; i++) if (!check(v[i])) return false;
+  return true;
+}
+
+const isPromptDetails = (v: unknown): boolean =>
+  isNullish(v) ||
+  (isObject(v) &&
+    isOptCount(v.cached_tokens) &&
+    isOptCount(v.cache_write_tokens) &&
+    isOptCount(v.audio_tokens));
+
+const isCompletionDetails = (v: unknown): boolean =>
+  isNullish(v) || (isObject(v) && isOptCount(v.reasoning_tokens) && isOptCount(v.audio_tokens));
+
+const isOptUsage = (v: unknown): boolean =>
+  isNullish(v) ||
+  (isObject(v) &&
+    isOptCount(v.prompt_tokens) &&
+    isOptCount(v.completion_tokens) &&
+    isOptCount(v.total_tokens) &&
+    isOptCount(v.prompt_cache_hit_tokens) &&
+    isPromptDetails(v.prompt_tokens_details) &&
+    isCompletionDetails(v.completion_tokens_details));
+
+const isToolCall = (v: unknown): boolean =>
+  isObject(v) &&
+  isOptIndex(v.index) &&
+  isOptString(v.id) &&
+  isOptString(v.type) &&
+  (isNullish(v.function) ||
+    (isObject(v.function) && isOptString(v.function.name) && isOptString(v.function.arguments)));
+
+const isTypedText = (v: unknown): boolean => isObject(v) && typeof v.type === "string" && isOptString(v.text);
+
+const isContentPart = (v: unknown): boolean =>
+  isObject(v) &&
+  typeof v.type === "string" &&
+  isOptString(v.text) &&
+  (isNullish(v.thinking) || isArrayOf(v.thinking, isTypedText));
+
+const isReasoningDetail = (v: unknown): boolean => isObject(v) && typeof v.type === "string";
+
+const isUnknown = (): boolean => true;
+
+/** `wireMessageFields` on a value already known to be an object. */
+const hasMessageFields = (m: Loose): boolean =>
+  isOptString(m.role) &&
+  (isOptString(m.content) || isArrayOf(m.content, isContentPart)) &&
+  isOptString(m.refusal) &&
+  isOptString(m.reasoning_content) &&
+  isOptString(m.reasoning) &&
+  (isNullish(m.reasoning_details) || isArrayOf(m.reasoning_details, isReasoningDetail)) &&
+  (isNullish(m.tool_calls) || isArrayOf(m.tool_calls, isToolCall)) &&
+  (isNullish(m.annotations) || isArrayOf(m.annotations, isUnknown));
+
+const isChunkChoice = (v: unknown): boolean =>
+  isObject(v) &&
+  isOptIndex(v.index) &&
+  (isNullish(v.delta) || (isObject(v.delta) && hasMessageFields(v.delta))) &&
+  isOptString(v.finish_reason);
+
+const isCompletionChoice = (v: unknown): boolean =>
+  isObject(v) &&
+  isOptIndex(v.index) &&
+  isObject(v.message) &&
+  hasMessageFields(v.message) &&
+  isOptString(v.finish_reason);
+
+/** A chunk zod would surely accept as is. In-band errors (`error` set) are rare: left to zod. */
+export function isWireChunk(v: unknown): v is WireChunk {
+  return (
+    isObject(v) &&
+    isOptString(v.id) &&
+    isOptString(v.system_fingerprint) &&
+    (isNullish(v.choices) || isArrayOf(v.choices, isChunkChoice)) &&
+    isOptUsage(v.usage) &&
+    (isNullish(v.x_groq) || (isObject(v.x_groq) && isOptUsage(v.x_groq.usage))) &&
+    isNullish(v.error)
+  );
+}
+
+/** A non-streamed body zod would surely accept as is. */
+export function isWireCompletion(v: unknown): v is WireCompletion {
+  return (
+    isObject(v) &&
+    isOptString(v.id) &&
+    isOptString(v.system_fingerprint) &&
+    isOptString(v.service_tier) &&
+    isArrayOf(v.choices, isCompletionChoice) &&
+    isOptUsage(v.usage)
+  );
+}
+
+/** One SSE chunk: the guard's answer when it is sure, zod's (with its error) otherwise. */
+export function parseWireChunk(json: unknown): z.ZodSafeParseResult<WireChunk> {
+  return isWireChunk(json) ? { success: true, data: json } : wireChunkSchema.safeParse(json);
+}
+
+/** One non-streamed body: the guard's answer when it is sure, zod's (with its error) otherwise. */
+export function parseWireCompletion(json: unknown): z.ZodSafeParseResult<WireCompletion> {
+  return isWireCompletion(json) ? { success: true, data: json } : wireCompletionSchema.safeParse(json);
+}
