@@ -1,104 +1,36 @@
 /**
  * Where finished generations go, never on the client's time:
- * - with a USAGE_QUEUE binding (Cloudflare), to the queue; its consumer (src/index.ts) writes
- *   batches in one transaction, so a burst of requests is not a burst of connections;
- * - otherwise (self-hosted workerd, tests), into this isolate's outbox, flushed in `waitUntil`
- *   as one multi-row transaction. A flush that fails (database down) keeps the rows and is
- *   retried with backoff and again on every later request, so an outage loses no usage while
- *   the isolate lives; the outbox holds up to OUTBOX_LIMIT rows (oldest dropped beyond that,
- *   with an error logged) so memory stays bounded in a long outage.
- * Writes are idempotent by generation id, so a retried batch never double-charges.
+ * - with a USAGE_QUEUE binding (Cloudflare), to the queue, one `sendBatch` per short window for
+ *   the whole isolate (./queue-batch.ts); its consumer (src/index.ts) settles each batch in one
+ *   statement, so a burst of requests is not a burst of connections. What the queue does not
+ *   take (a failed send, an oversized row) goes to the outbox instead;
+ * - otherwise (self-hosted workerd, tests), to this isolate's outbox, written to Postgres in
+ *   `waitUntil` (./outbox.ts).
+ * Writes are idempotent by generation id, so a row that reaches both is charged once.
  */
 import type { RequestScope } from "../cache/routing-data";
-import { withTimeout } from "../cache/swr";
-import { createDb } from "../db/client";
-import { type GenerationRow, settleGenerations, toMessage } from "./record";
+import { addToOutbox, flushOutbox, outboxSize } from "./outbox";
+import { QueueBatcher } from "./queue-batch";
+import type { GenerationRow } from "./record";
 
-const OUTBOX_LIMIT = 50_000;
-/** How long a flush waits for more rows before writing (records appear this much after the response). */
-const COALESCE_MS = 100;
-const BATCH = 500;
-const RETRIES = 3;
-const WRITE_TIMEOUT_MS = 5_000;
-/** A flush hands over to the next request after this long, so no waitUntil runs unbounded. */
-const MAX_DRAIN_MS = 10_000;
+const toQueue = new QueueBatcher();
 
-const outbox: GenerationRow[] = [];
-/**
- * When the running flush started. A flush drains the outbox until it is empty, so rows added
- * meanwhile ride along (one connection for a burst). A flush older than STALE_FLUSH_MS is assumed
- * cut off with its request's context, and another may start.
- */
-let flushingSince: number | undefined;
-const STALE_FLUSH_MS = 15_000;
-
-/** Rows waiting to be written in this isolate (for health checks and tests). */
+/** Rows waiting to be sent or written in this isolate (for health checks and tests). */
 export function pendingRecords(): number {
-  return outbox.length;
-}
-
-function keep(rows: readonly GenerationRow[]): void {
-  outbox.unshift(...rows);
-  if (outbox.length > OUTBOX_LIMIT) {
-    const dropped = outbox.splice(OUTBOX_LIMIT);
-    console.error(`usage outbox full: dropped ${dropped.length} records (first ${dropped[0]?.id})`);
-  }
-}
-
-async function flush(connectionString: string): Promise<void> {
-  const now = Date.now();
-  if (flushingSince !== undefined && now - flushingSince < STALE_FLUSH_MS) return;
-  flushingSince = now;
-  try {
-    // Let the rows of concurrent requests gather: one connection and one transaction for all.
-    await new Promise((r) => setTimeout(r, COALESCE_MS));
-    await drain(connectionString);
-  } finally {
-    flushingSince = undefined;
-  }
-}
-
-/**
- * Writes the outbox in batches over ONE client (one connection), so a sustained load costs one
- * connection per isolate, not one per request. Gives up after RETRIES failed rounds; what is left
- * waits for the next request's flush.
- */
-async function drain(connectionString: string): Promise<void> {
-  const db = createDb(connectionString);
-  const started = Date.now();
-  for (let attempt = 0; attempt < RETRIES && outbox.length > 0; attempt++) {
-    if (attempt > 0) await new Promise((r) => setTimeout(r, 500 * 2 ** attempt));
-    while (outbox.length > 0 && Date.now() - started < MAX_DRAIN_MS) {
-      const batch = outbox.splice(0, BATCH);
-      try {
-        await withTimeout(settleGenerations(db, batch), WRITE_TIMEOUT_MS, "usage write");
-      } catch (error) {
-        keep(batch);
-        // Never the rows themselves: they may carry user data.
-        console.error(
-          `usage write failed (${outbox.length} pending): ${error instanceof Error ? error.message : "error"}`,
-        );
-        break;
-      }
-    }
-  }
+  return outboxSize() + toQueue.size;
 }
 
 export function recordGeneration(scope: RequestScope, row: GenerationRow): void {
   const queue = scope.env.USAGE_QUEUE;
-  let work: Promise<void>;
-  if (queue) {
-    work = queue.send(toMessage(row)).then(
-      () => {},
-      () => {
-        outbox.push(row);
-        return flush(scope.env.HYPERDRIVE.connectionString);
-      },
-    );
-  } else {
-    outbox.push(row);
-    work = flush(scope.env.HYPERDRIVE.connectionString);
-  }
+  const connectionString = scope.env.HYPERDRIVE.connectionString;
+  const toOutbox = (rows: GenerationRow[]): Promise<void> => {
+    addToOutbox(rows);
+    return flushOutbox(connectionString);
+  };
+  // With a queue, only the request that opens a window has work to wait for: the others' rows
+  // ride in its batch.
+  const work = queue ? toQueue.add(row, queue, toOutbox) : toOutbox([row]);
+  if (!work) return;
   if (scope.waitUntil) scope.waitUntil(work);
   else work.catch(() => {});
 }

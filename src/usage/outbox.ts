@@ -1,0 +1,93 @@
+/**
+ * The isolate's outbox: usage rows written straight to Postgres from `waitUntil`, as one
+ * multi-row statement per batch over one connection. A flush waits COALESCE_MS for the rows of
+ * concurrent requests, then drains the outbox until it is empty. A flush that fails (database
+ * down) keeps the rows and is retried with backoff, and again on every later request, so an
+ * outage loses no usage while the isolate lives; the outbox holds up to OUTBOX_LIMIT rows (oldest
+ * dropped beyond that, with an error logged) so memory stays bounded in a long outage.
+ */
+import { withTimeout } from "../cache/swr";
+import { createDb } from "../db/client";
+import { type GenerationRow, settleGenerations } from "./record";
+
+const OUTBOX_LIMIT = 50_000;
+/** How long a flush waits for more rows before writing (records appear this much after the response). */
+const COALESCE_MS = 100;
+const BATCH = 500;
+const RETRIES = 3;
+const WRITE_TIMEOUT_MS = 5_000;
+/** A flush hands over to the next request after this long, so no waitUntil runs unbounded. */
+const MAX_DRAIN_MS = 10_000;
+
+const outbox: GenerationRow[] = [];
+/**
+ * When the running flush started. A flush drains the outbox until it is empty, so rows added
+ * meanwhile ride along (one connection for a burst). A flush older than STALE_FLUSH_MS is assumed
+ * cut off with its request's context, and another may start.
+ */
+let flushingSince: number | undefined;
+const STALE_FLUSH_MS = 15_000;
+
+/** Rows waiting in the outbox. */
+export function outboxSize(): number {
+  return outbox.length;
+}
+
+/** Adds rows to be written by the next flush. */
+export function addToOutbox(rows: readonly GenerationRow[]): void {
+  outbox.push(...rows);
+  trim();
+}
+
+/** Puts rows that failed back at the front (they are the oldest). */
+function keep(rows: readonly GenerationRow[]): void {
+  outbox.unshift(...rows);
+  trim();
+}
+
+function trim(): void {
+  if (outbox.length > OUTBOX_LIMIT) {
+    const dropped = outbox.splice(0, outbox.length - OUTBOX_LIMIT);
+    console.error(`usage outbox full: dropped ${dropped.length} records (first ${dropped[0]?.id})`);
+  }
+}
+
+/** Writes the outbox unless a flush is already doing so (then it returns at once). */
+export async function flushOutbox(connectionString: string): Promise<void> {
+  const now = Date.now();
+  if (flushingSince !== undefined && now - flushingSince < STALE_FLUSH_MS) return;
+  flushingSince = now;
+  try {
+    // Let the rows of concurrent requests gather: one connection and one statement for all.
+    await new Promise((r) => setTimeout(r, COALESCE_MS));
+    await drain(connectionString);
+  } finally {
+    flushingSince = undefined;
+  }
+}
+
+/**
+ * Writes the outbox in batches over ONE client (one connection), so a sustained load costs one
+ * connection per isolate, not one per request. Gives up after RETRIES failed rounds; what is left
+ * waits for the next request's flush.
+ */
+async function drain(connectionString: string): Promise<void> {
+  const db = createDb(connectionString);
+  const started = Date.now();
+  for (let attempt = 0; attempt < RETRIES && outbox.length > 0; attempt++) {
+    if (attempt > 0) await new Promise((r) => setTimeout(r, 500 * 2 ** attempt));
+    while (outbox.length > 0 && Date.now() - started < MAX_DRAIN_MS) {
+      const batch = outbox.splice(0, BATCH);
+      try {
+        await withTimeout(settleGenerations(db, batch), WRITE_TIMEOUT_MS, "usage write");
+      } catch (error) {
+        keep(batch);
+        // Never the rows themselves: they may carry user data.
+        console.error(
+          `usage write failed (${outbox.length} pending): ${error instanceof Error ? error.message : "error"}`,
+        );
+        break;
+      }
+    }
+  }
+}
