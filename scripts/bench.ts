@@ -188,10 +188,12 @@ const floor :Workerd.Worker = (
 /**
  * A USAGE_QUEUE producer binding whose "broker" accepts and drops every message: the gateway as
  * on Cloudflare, where usage goes to a queue, so the request path is measured without the
- * per-request Postgres write that self-hosting without a queue does.
+ * per-request Postgres write that self-hosting without a queue does. The stub must read the
+ * request body: otherwise workerd's send never settles, and every request that sent is kept
+ * alive with its Postgres sockets and memory (the "queue leak" of RESULTS.md run B).
  */
 function withQueueStub(config: string): string {
-  const stub = `export default { fetch: () => Response.json({ metadata: { metrics: { backlogCount: 0, backlogBytes: 0, oldestMessageTimestamp: 0 } } }) };`;
+  const stub = `export default { async fetch(request) { await request.arrayBuffer(); return Response.json({ metadata: { metrics: { backlogCount: 0, backlogBytes: 0, oldestMessageTimestamp: 0 } } }); } };`;
   return `${config
     .replace(
       '(name = "main", worker = .gateway),',
