@@ -4,7 +4,7 @@
  * small rewrite — no stream stage, promise or copy per chunk. Protocols with their own framing
  * (Bedrock's binary event stream) keep their `decodeStream`.
  */
-import type { CallContext, ProviderAdapter, ProviderChunk } from "../providers/types";
+import type { CallContext, ChunkSink, ProviderAdapter, ProviderChunk } from "../providers/types";
 import { createSseDecoder } from "../sse/decode";
 
 export interface ChunkSource {
@@ -17,63 +17,77 @@ export interface ChunkSource {
   cancel(): void;
 }
 
-/** One read's worth of translation: true when the body has ended. */
-type Step = () => Promise<boolean>;
-
 export function chunkSource(
   body: ReadableStream<Uint8Array>,
   adapter: ProviderAdapter,
   ctx: CallContext,
 ): ChunkSource {
   const translator = adapter.createStreamTransformer(ctx);
-  const pending: ProviderChunk[] = [];
-  const sink = { enqueue: (chunk: ProviderChunk) => void pending.push(chunk) };
+  if (adapter.decodeStream) {
+    return readChunks(adapter.decodeStream(body).getReader(), (read, sink) => {
+      if (read.done) translator.flush(sink);
+      else translator.transform(read.value, sink);
+    });
+  }
+  const decoder = createSseDecoder();
+  return readChunks(body.getReader(), (read, sink) => {
+    const events = read.done ? decoder.end() : decoder.push(read.value);
+    for (const event of events) translator.transform(event, sink);
+    if (read.done) translator.flush(sink);
+  });
+}
+
+/**
+ * The read loop over any reader, with `translate` turning each read into chunks. One promise per
+ * upstream read (a `then` on the runtime's read, no async function layers): this runs for every
+ * chunk of every stream.
+ */
+function readChunks<T>(
+  reader: ReadableStreamDefaultReader<T>,
+  translate: (read: ReadableStreamReadResult<T>, sink: ChunkSink) => void,
+): ChunkSource {
+  let pending: ProviderChunk[] = [];
+  const sink: ChunkSink = { enqueue: (chunk) => void pending.push(chunk) };
   let ended = false;
   let failure: { error: unknown } | undefined;
 
-  let step: Step;
-  let cancel: () => void;
-  if (adapter.decodeStream) {
-    const events = adapter.decodeStream(body).getReader();
-    step = async () => {
-      const read = await events.read();
-      if (read.done) translator.flush(sink);
-      else translator.transform(read.value, sink);
-      return read.done;
-    };
-    cancel = () => void events.cancel().catch(() => {});
-  } else {
-    const bytes = body.getReader();
-    const decoder = createSseDecoder();
-    step = async () => {
-      const read = await bytes.read();
-      const events = read.done ? decoder.end() : decoder.push(read.value);
-      for (const event of events) translator.transform(event, sink);
-      if (read.done) translator.flush(sink);
-      return read.done;
-    };
-    cancel = () => void bytes.cancel().catch(() => {});
-  }
+  const take = (): ProviderChunk[] => {
+    const batch = pending;
+    pending = [];
+    return batch;
+  };
+
+  /** An error is thrown after the chunks that preceded it in the same read were returned. */
+  const failed = (error: unknown): ProviderChunk[] => {
+    ended = true;
+    if (pending.length === 0) throw error;
+    failure = { error };
+    return take();
+  };
+
+  const onRead = (
+    read: ReadableStreamReadResult<T>,
+  ): ProviderChunk[] | null | Promise<ProviderChunk[] | null> => {
+    ended = read.done;
+    try {
+      translate(read, sink);
+    } catch (error) {
+      return failed(error);
+    }
+    if (pending.length > 0) return take();
+    return ended ? null : reader.read().then(onRead, failed);
+  };
 
   return {
-    async next() {
+    next() {
       if (failure) {
         const { error } = failure;
         failure = undefined;
-        throw error;
+        return Promise.reject(error);
       }
-      while (!ended) {
-        try {
-          ended = await step();
-        } catch (error) {
-          ended = true;
-          if (pending.length === 0) throw error;
-          failure = { error };
-        }
-        if (pending.length > 0) return pending.splice(0, pending.length);
-      }
-      return null;
+      if (ended) return Promise.resolve(null);
+      return reader.read().then(onRead, failed);
     },
-    cancel,
+    cancel: () => void reader.cancel().catch(() => {}),
   };
 }

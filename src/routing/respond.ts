@@ -139,15 +139,21 @@ export interface SseOptions {
   now?: () => number;
 }
 
+/** How far the gateway may write ahead of a slow client before it stops reading the upstream. */
+const PIPE_BUFFER_BYTES = 64 * 1024;
+
 /**
  * A byte pipe whose readable side the runtime pumps natively: workerd's IdentityTransformStream
  * (no JS per chunk between our write and the socket), or a plain identity TransformStream where
- * there is none (Node, in unit tests).
+ * there is none (Node, in unit tests). Writes return at once until PIPE_BUFFER_BYTES are waiting.
  */
 function bytePipe(): ReadableWritablePair<Uint8Array, Uint8Array> {
   return typeof IdentityTransformStream === "function"
-    ? new IdentityTransformStream()
-    : new TransformStream<Uint8Array, Uint8Array>();
+    ? new IdentityTransformStream({ highWaterMark: PIPE_BUFFER_BYTES })
+    : new TransformStream<Uint8Array, Uint8Array>(undefined, {
+        highWaterMark: PIPE_BUFFER_BYTES,
+        size: (chunk) => chunk.byteLength,
+      });
 }
 
 const ignore = () => {};
@@ -167,13 +173,15 @@ export function sseBody(opts: SseOptions): ReadableStream<Uint8Array> {
   let served: ServedStream | undefined;
   let stamp: Stamp | undefined;
   let finished = false;
-  /** The write the client has not taken yet; the next write waits for it (backpressure). */
-  let inFlight: Promise<void> = Promise.resolve();
-
-  const write = async (bytes: Uint8Array): Promise<void> => {
-    await inFlight;
-    // A rejected write means the client left; `writer.closed` reports that once, below.
-    inFlight = writer.write(bytes).then(ignore, ignore);
+  /**
+   * Queues bytes for the client without waiting for it; the promise, when there is one, is the
+   * client catching up (the pipe's buffer is full): the upstream is not read until it resolves.
+   * A failed write means the client left, which `clientGone` below handles.
+   */
+  const write = (bytes: Uint8Array): Promise<void> | undefined => {
+    writer.write(bytes).catch(ignore);
+    const room = writer.desiredSize;
+    return room !== null && room <= 0 ? writer.ready.catch(ignore) : undefined;
   };
 
   // The client went away: stop the upstream (providers that support it stop billing) and record.
@@ -207,8 +215,7 @@ export function sseBody(opts: SseOptions): ReadableStream<Uint8Array> {
       frames += sseFrame({ ...chunkOf(base, [errorChoice], null), error: outcome.error.toErrorObject() });
     }
     frames += sseFrame({ ...chunkOf(base, [], null), usage });
-    await write(encoder.encode(`${frames}data: [DONE]\n\n`));
-    await inFlight;
+    write(encoder.encode(`${frames}data: [DONE]\n\n`));
     await writer.close().catch(ignore);
   };
 
@@ -230,8 +237,8 @@ export function sseBody(opts: SseOptions): ReadableStream<Uint8Array> {
       : new GatewayError(502, "provider_unavailable", message, { retryable: true });
 
   const route = async (pending: Promise<ServedStream>): Promise<ServedStream | undefined> => {
-    void write(SSE_KEEPALIVE);
-    const timer = setInterval(() => finished || void write(SSE_KEEPALIVE), opts.keepAliveMs);
+    write(SSE_KEEPALIVE);
+    const timer = setInterval(() => finished || write(SSE_KEEPALIVE), opts.keepAliveMs);
     try {
       return await pending;
     } catch (error) {
@@ -257,13 +264,15 @@ export function sseBody(opts: SseOptions): ReadableStream<Uint8Array> {
     }
     served = ready;
     stamp = opts.stamp(ready);
-    await emit(ready.head);
+    const slowClient = emit(ready.head);
+    if (slowClient) await slowClient;
     try {
       for (;;) {
         const batch = await ready.rest.next();
         if (finished) return;
         if (batch === null) return end();
-        await emit(batch);
+        const slowClient = emit(batch);
+        if (slowClient) await slowClient;
       }
     } catch (error) {
       if (finished) return;

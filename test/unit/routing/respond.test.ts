@@ -298,3 +298,34 @@ describe("sseBody: the client goes away", () => {
     expect(state.restCancelled).toBe(true);
   });
 });
+
+describe("sseBody: a client slower than the upstream", () => {
+  it("stops reading the upstream once about 64 KiB wait for the client, and resumes as it reads", async () => {
+    const big = "x".repeat(1024);
+    let reads = 0;
+    const endless: ChunkSource = {
+      async next() {
+        reads++;
+        // A macrotask per read, as a network read is: without backpressure this would run on.
+        await new Promise((r) => setImmediate(r));
+        return [content(big)];
+      },
+      cancel() {},
+    };
+    const { served } = fakeServed([content("first")], []);
+    const { stream } = body({ ...served, rest: endless });
+    await new Promise((r) => setTimeout(r, 50));
+    // ~1.2 KiB per frame: about 55 frames fill the buffer; the upstream is not read further.
+    expect(reads).toBeGreaterThan(20);
+    expect(reads).toBeLessThan(70);
+    const stalledAt = reads;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(reads).toBe(stalledAt);
+
+    const reader = stream.getReader();
+    for (let i = 0; i < 40; i++) await reader.read();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(reads).toBeGreaterThan(stalledAt);
+    await reader.cancel();
+  });
+});
