@@ -43,9 +43,13 @@ export interface ExecuteDeps {
   now?: () => number;
 }
 
+/**
+ * What was served. Not the prepared request: a stream lives for seconds to minutes, and the
+ * request as sent (a copy when parameters were dropped, a rebuilt message list after middle-out)
+ * would stay alive with it for nothing.
+ */
 export interface Served {
   attempt: Attempt;
-  prepared: Prepared;
   /** Every attempt made, the served one last. */
   log: GenerationAttempt[];
   /** When the served attempt's request was sent, and when its first byte/content arrived. */
@@ -168,7 +172,7 @@ async function loop<T>(
     };
     if (outcome.ok) {
       log.push(entry);
-      return { ...outcome.value, attempt, prepared, log, sentAt: started, firstByteAt: now() };
+      return { ...outcome.value, attempt, log, sentAt: started, firstByteAt: now() };
     }
     const error = outcome.error;
     log.push({ ...entry, errorType: error.type, message: error.message });

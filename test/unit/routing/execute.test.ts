@@ -446,6 +446,27 @@ describe("executeStream", () => {
     expect(err.status).toBe(400);
   });
 
+  it("the served stream keeps neither the request as sent nor its messages (a stream can live for minutes)", async () => {
+    const { fetch } = scripted({ p1: [okStream()] });
+    const sent: Prepared[] = [];
+    const served = await executeStream(
+      attempts("m/a@p1"),
+      deps(fetch, {
+        prepare: (a) => {
+          const prepared = { request: chat({ model: a.modelId }), target: targetOf(a) };
+          sent.push(prepared);
+          return prepared;
+        },
+      }),
+    );
+    const [prepared] = sent;
+    expect(prepared).toBeDefined();
+    const held = reachable(served);
+    expect(held.has(prepared)).toBe(false);
+    expect(held.has(prepared?.request)).toBe(false);
+    expect(held.has(prepared?.request.messages)).toBe(false);
+  });
+
   it("abort() stops the upstream request of a served stream", async () => {
     let upstreamAborted = false;
     const { fetch } = scripted({
@@ -467,3 +488,15 @@ describe("executeStream", () => {
     expect(upstreamAborted).toBe(true);
   });
 });
+
+/** Every object reachable from `root` through properties and array elements (not closures). */
+function reachable(root: unknown): Set<unknown> {
+  const seen = new Set<unknown>();
+  const visit = (value: unknown) => {
+    if (value === null || typeof value !== "object" || seen.has(value)) return;
+    seen.add(value);
+    for (const child of Object.values(value)) visit(child);
+  };
+  visit(root);
+  return seen;
+}

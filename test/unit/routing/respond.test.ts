@@ -11,7 +11,7 @@ import type { ChunkSource } from "../../../src/routing/chunk-source";
 import type { ServedStream } from "../../../src/routing/execute";
 import { type SseOptions, type StreamOutcome, sseBody } from "../../../src/routing/respond";
 import { chatCompletionChunkSchema, type Usage } from "../../../src/schema/chat-completion";
-import { catalogOf, chat } from "./catalog-rows";
+import { catalogOf } from "./catalog-rows";
 
 const catalog = catalogOf({ "m/a": [{ provider: "p1" }] });
 const STAMP = { id: "gen-1-abc", created: 1_700_000_000, model: "m/a", provider: "P1" };
@@ -60,7 +60,6 @@ function fakeServed(head: ProviderChunk[], steps: Step[]) {
       endpoint,
       provider: catalog.providers.get("p1")!,
     },
-    prepared: { request: chat({ model: "m/a" }), target: {} as ServedStream["prepared"]["target"] },
     log: [],
     sentAt: 0,
     firstByteAt: 0,
