@@ -13,6 +13,12 @@ import { type GenerationRow, settleGenerations } from "./record";
 const OUTBOX_LIMIT = 50_000;
 /** How long a flush waits for more rows before writing (records appear this much after the response). */
 const COALESCE_MS = 100;
+/**
+ * Under sustained load a flush also waits until this long after the previous one started: every
+ * flush opens a connection (workerd cannot share one between requests), and a connection costs a
+ * login (SCRAM) on the gateway's CPU — one a second per isolate instead of ten.
+ */
+const MIN_FLUSH_INTERVAL_MS = 1_000;
 const BATCH = 500;
 const RETRIES = 3;
 const WRITE_TIMEOUT_MS = 5_000;
@@ -27,6 +33,7 @@ const outbox: GenerationRow[] = [];
  */
 let flushingSince: number | undefined;
 const STALE_FLUSH_MS = 15_000;
+let lastFlushAt = Number.NEGATIVE_INFINITY;
 
 /** Rows waiting in the outbox. */
 export function outboxSize(): number {
@@ -59,7 +66,9 @@ export async function flushOutbox(connectionString: string): Promise<void> {
   flushingSince = now;
   try {
     // Let the rows of concurrent requests gather: one connection and one statement for all.
-    await new Promise((r) => setTimeout(r, COALESCE_MS));
+    const wait = Math.max(COALESCE_MS, lastFlushAt + MIN_FLUSH_INTERVAL_MS - now);
+    lastFlushAt = now + wait;
+    await new Promise((r) => setTimeout(r, wait));
     await drain(connectionString);
   } finally {
     flushingSince = undefined;
