@@ -59,8 +59,13 @@ function trim(): void {
   }
 }
 
+/** Where the outbox writes: the Hyperdrive binding (its connection string is read only to write). */
+export interface OutboxDatabase {
+  readonly connectionString: string;
+}
+
 /** Writes the outbox unless a flush is already doing so (then it returns at once). */
-export async function flushOutbox(connectionString: string): Promise<void> {
+export async function flushOutbox(database: OutboxDatabase): Promise<void> {
   const now = Date.now();
   if (flushingSince !== undefined && now - flushingSince < STALE_FLUSH_MS) return;
   flushingSince = now;
@@ -69,7 +74,7 @@ export async function flushOutbox(connectionString: string): Promise<void> {
     const wait = Math.max(COALESCE_MS, lastFlushAt + MIN_FLUSH_INTERVAL_MS - now);
     lastFlushAt = now + wait;
     await new Promise((r) => setTimeout(r, wait));
-    await drain(connectionString);
+    await drain(database.connectionString);
   } finally {
     flushingSince = undefined;
   }

@@ -22,10 +22,12 @@ export function pendingRecords(): number {
 
 export function recordGeneration(scope: RequestScope, row: GenerationRow): void {
   const queue = scope.env.USAGE_QUEUE;
-  const connectionString = scope.env.HYPERDRIVE.connectionString;
+  // The binding, not its connection string: workerd builds that string on every read, and most
+  // requests join a flush that is already running and never need it.
+  const database = scope.env.HYPERDRIVE;
   const toOutbox = (rows: GenerationRow[]): Promise<void> => {
     addToOutbox(rows);
-    return flushOutbox(connectionString);
+    return flushOutbox(database);
   };
   // With a queue, only the request that opens a window has work to wait for: the others' rows
   // ride in its batch.

@@ -20,7 +20,7 @@ const row = (id: string) => ({ id }) as GenerationRow;
 /** One request's recording: its row, then the flush its waitUntil runs. */
 function record(id: string): Promise<void> {
   addToOutbox([row(id)]);
-  return flushOutbox("postgres://db/usage");
+  return flushOutbox({ connectionString: "postgres://db/usage" });
 }
 
 beforeEach(() => {

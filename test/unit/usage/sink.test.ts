@@ -7,7 +7,8 @@ import type { GenerationRow } from "../../../src/usage/record";
 const outbox = vi.hoisted(() => ({ added: [] as string[], flushes: [] as string[] }));
 vi.mock("../../../src/usage/outbox", () => ({
   addToOutbox: (rows: GenerationRow[]) => outbox.added.push(...rows.map((r) => r.id)),
-  flushOutbox: async (connectionString: string) => void outbox.flushes.push(connectionString),
+  flushOutbox: async (database: { connectionString: string }) =>
+    void outbox.flushes.push(database.connectionString),
   outboxSize: () => outbox.added.length,
 }));
 
