@@ -17,7 +17,7 @@ import type { AppEnv, Bindings } from "../env";
 import { GatewayError } from "../errors";
 import { adapterFor } from "../providers/registry";
 import { executeCompletion, executeStream, type ServedStream } from "../routing/execute";
-import { planRoute } from "../routing/plan";
+import { type Attempt, planRoute } from "../routing/plan";
 import { completionBody, sseBody } from "../routing/respond";
 import { chatCompletionChunkSchema, chatCompletionSchema } from "../schema/chat-completion";
 import { type ChatRequest, chatRequestSchema } from "../schema/chat-request";
@@ -139,13 +139,13 @@ export async function chatCompletions(c: Context<AuthedEnv>): Promise<Response> 
     startedAt,
     headers: c.req.raw.headers,
   });
-  if (plan.attempts.length === 0) throw run.noEndpointsError(plan, catalog);
+  if (plan.attempts.length === 0) throw run.noEndpointsError(plan, catalog, request);
 
   const settings = settingsOf(c.env);
   const deps = {
     fetch: globalFetch,
     adapterFor,
-    prepare: run.prepare,
+    prepare: (attempt: Attempt) => run.prepare(attempt, request),
     firstByteTimeoutMs: settings.firstByteTimeoutMs,
     signal: c.req.raw.signal,
   };
@@ -168,15 +168,29 @@ export async function chatCompletions(c: Context<AuthedEnv>): Promise<Response> 
       },
       usage,
     );
-    return c.json(
-      body,
-      200,
-      run.responseHeaders(served, serverTiming(startedAt, queriesBefore, served.sentAt)),
-    );
+    // A Response of our own: hono's c.json/c.body merge headers through a Headers object per call.
+    const headers = run.responseHeaders(served, serverTiming(startedAt, queriesBefore, served.sentAt));
+    headers["content-type"] = "application/json";
+    return new Response(JSON.stringify(body), { status: 200, headers });
   }
 
-  const pending = executeStream(plan.attempts, deps);
-  const early = await raceCommit(pending, settings.streamCommitMs);
+  return streamResponse(c, run, executeStream(plan.attempts, deps), settings.streamCommitMs, (sentAt) =>
+    serverTiming(startedAt, queriesBefore, sentAt),
+  );
+}
+
+/**
+ * The SSE response. Its own function so that the closures the stream keeps for its whole life
+ * (stamp, finish) do not share a scope with the request, which would keep the prompt alive too.
+ */
+async function streamResponse(
+  c: Context<AuthedEnv>,
+  run: ChatRun,
+  pending: Promise<ServedStream>,
+  commitMs: number,
+  timing: (sentAt: number) => string,
+): Promise<Response> {
+  const early = await raceCommit(pending, commitMs);
   if (early.kind === "error") {
     run.recordFailure(early.error);
     throw early.error;
@@ -194,10 +208,10 @@ export async function chatCompletions(c: Context<AuthedEnv>): Promise<Response> 
     "cache-control": "no-cache",
     "x-accel-buffering": "no",
     ...(early.kind === "served"
-      ? run.responseHeaders(early.served, serverTiming(startedAt, queriesBefore, early.served.sentAt))
+      ? run.responseHeaders(early.served, timing(early.served.sentAt))
       : { "x-generation-id": run.id }),
   };
-  return c.body(body, 200, headers);
+  return new Response(body, { status: 200, headers });
 }
 
 /** The gateway's own time before the upstream request and the database queries it waited for. */

@@ -37,17 +37,39 @@ export interface ChatRunInit {
 /** Rough characters per token, for estimating output when a provider reports no usage. */
 const CHARS_PER_TOKEN = 4;
 
+/** What the generation record says about who asked: read once, so the request is not kept. */
+type Attribution = Pick<
+  GenerationRow,
+  "requestedModel" | "streamed" | "httpReferer" | "appTitle" | "userAgent" | "externalUser" | "sessionId"
+>;
+
+/**
+ * Holds neither the request nor its headers: a stream lives for minutes and the prompt can be
+ * megabytes. What routing needs of the request is passed to `prepare`, while routing runs.
+ */
 export class ChatRun {
   readonly id: string;
+  private readonly init: Omit<ChatRunInit, "request" | "headers">;
+  private readonly attribution: Attribution;
   private readonly compression = new Map<Attempt, CompressionReport>();
 
-  constructor(private readonly init: ChatRunInit) {
+  constructor({ request, headers, ...init }: ChatRunInit) {
     this.id = init.id;
+    this.init = init;
+    this.attribution = {
+      requestedModel: request.model ?? request.models?.[0] ?? "",
+      streamed: request.stream === true,
+      httpReferer: headers.get("http-referer")?.slice(0, 512) ?? null,
+      appTitle: (headers.get("x-openrouter-title") ?? headers.get("x-title"))?.slice(0, 256) ?? null,
+      userAgent: headers.get("user-agent")?.slice(0, 512) ?? null,
+      externalUser: request.user ?? null,
+      sessionId: request.session_id ?? headers.get("x-session-id")?.slice(0, 256) ?? null,
+    };
   }
 
   /** Readies one attempt, or explains why it cannot be tried (without calling the provider). */
-  readonly prepare = (attempt: Attempt): Prepared | GatewayError => {
-    const { request, key, env } = this.init;
+  prepare(attempt: Attempt, request: ChatRequest): Prepared | GatewayError {
+    const { key, env } = this.init;
     const { endpoint, provider } = attempt;
     let req = dropUnsupportedParameters(request, endpoint.supportedParameters);
     let promptTokens = this.init.promptTokens;
@@ -117,7 +139,7 @@ export class ChatRun {
       secret: (name) => secretOf(env, name),
     };
     return { request: req, target };
-  };
+  }
 
   stamp(attempt: Attempt): Stamp {
     return {
@@ -130,11 +152,10 @@ export class ChatRun {
 
   /** For a committed stream that no provider ended up serving. */
   unservedStamp(): Stamp {
-    const { request } = this.init;
     return {
       id: this.id,
       created: Math.floor(this.init.startedAt / 1000),
-      model: request.model ?? request.models?.[0] ?? "",
+      model: this.attribution.requestedModel,
       provider: "",
     };
   }
@@ -286,12 +307,12 @@ export class ChatRun {
    * `context_length_exceeded` naming the model, its context and the request's size; anything
    * else a 404 with OpenRouter's `availability` detail (API.md b9).
    */
-  noEndpointsError(plan: Plan, catalog: CatalogSnapshot): GatewayError {
+  noEndpointsError(plan: Plan, catalog: CatalogSnapshot, request: ChatRequest): GatewayError {
     const reasons = Object.keys(plan.excluded);
-    const models = requestedModels(this.init.request);
+    const models = requestedModels(request);
     if (reasons.length === 1 && reasons[0] === "context_length") {
       const widest = largestWindow(plan.excluded.context_length ?? [], catalog);
-      if (widest) return contextLengthError(widest, this.init.promptTokens, maxTokensOf(this.init.request));
+      if (widest) return contextLengthError(widest, this.init.promptTokens, maxTokensOf(request));
     }
     return new GatewayError(
       404,
@@ -311,21 +332,14 @@ export class ChatRun {
   }
 
   private baseRow(now: number): GenerationRow {
-    const h = this.init.headers;
     return {
       id: this.id,
       createdAt: new Date(this.init.startedAt),
       accountId: this.init.key.accountId,
       keyHash: this.init.key.hash,
-      requestedModel: this.init.request.model ?? this.init.request.models?.[0] ?? "",
-      streamed: this.init.request.stream === true,
       status: 0,
       latencyMs: now - this.init.startedAt,
-      httpReferer: h.get("http-referer")?.slice(0, 512) ?? null,
-      appTitle: (h.get("x-openrouter-title") ?? h.get("x-title"))?.slice(0, 256) ?? null,
-      userAgent: h.get("user-agent")?.slice(0, 512) ?? null,
-      externalUser: this.init.request.user ?? null,
-      sessionId: this.init.request.session_id ?? h.get("x-session-id")?.slice(0, 256) ?? null,
+      ...this.attribution,
     };
   }
 }
