@@ -142,51 +142,73 @@ export interface SseOptions {
 /** How far the gateway may write ahead of a slow client before it stops reading the upstream. */
 const PIPE_BUFFER_BYTES = 64 * 1024;
 
-/**
- * A byte pipe whose readable side the runtime pumps natively: workerd's IdentityTransformStream
- * (no JS per chunk between our write and the socket), or a plain identity TransformStream where
- * there is none (Node, in unit tests). Writes return at once until PIPE_BUFFER_BYTES are waiting.
- */
-function bytePipe(): ReadableWritablePair<Uint8Array, Uint8Array> {
-  return typeof IdentityTransformStream === "function"
-    ? new IdentityTransformStream({ highWaterMark: PIPE_BUFFER_BYTES })
-    : new TransformStream<Uint8Array, Uint8Array>(undefined, {
-        highWaterMark: PIPE_BUFFER_BYTES,
-        size: (chunk) => chunk.byteLength,
-      });
+interface BytePipe {
+  readable: ReadableStream<Uint8Array>;
+  /** Queues bytes; a promise when the client is PIPE_BUFFER_BYTES behind (wait before reading on). */
+  write(bytes: Uint8Array): Promise<void> | undefined;
+  close(): void;
 }
 
-const ignore = () => {};
+/**
+ * The response body as a JS stream the gateway pushes into: workerd pulls it to the socket.
+ * (An IdentityTransformStream costs ~10% less CPU per chunk but ~60 MiB more per 1,000 open
+ * streams in workerd — bench/RESULTS.md "CPU against memory".)
+ */
+function bytePipe(onCancel: () => void): BytePipe {
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  let drained: (() => void) | undefined;
+  let closed = false;
+  const readable = new ReadableStream<Uint8Array>(
+    {
+      start(c) {
+        controller = c;
+      },
+      pull() {
+        drained?.();
+        drained = undefined;
+      },
+      cancel() {
+        closed = true;
+        drained?.();
+        onCancel();
+      },
+    },
+    { highWaterMark: PIPE_BUFFER_BYTES, size: (chunk) => chunk.byteLength },
+  );
+  return {
+    readable,
+    write(bytes) {
+      if (closed) return undefined;
+      controller.enqueue(bytes);
+      if ((controller.desiredSize ?? 1) > 0) return undefined;
+      return new Promise<void>((resolve) => {
+        drained = resolve;
+      });
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      controller.close();
+    },
+  };
+}
 
 /**
- * The SSE body. The gateway writes each upstream read's frames into a native pipe and reads the
- * next upstream chunk while the client takes the last one: at most one batch is in flight, so
+ * The SSE body. The gateway pushes each upstream read's frames into the response and reads the
+ * next upstream chunk while the client takes them; only a client 64 KiB behind makes it wait, so
  * nothing piles up and a slow client slows the upstream. An error after content has flowed ends
  * the stream with an in-band error chunk (`finish_reason: "error"`), then usage, then `[DONE]`.
- * A client that goes away (the readable side is cancelled) aborts the upstream at once.
+ * A client that goes away aborts the upstream at once.
  */
 export function sseBody(opts: SseOptions): ReadableStream<Uint8Array> {
   const now = opts.now ?? Date.now;
   const outcome = emptyOutcome();
-  const pipe = bytePipe();
-  const writer = pipe.writable.getWriter();
   let served: ServedStream | undefined;
   let stamp: Stamp | undefined;
   let finished = false;
-  /**
-   * Queues bytes for the client without waiting for it; the promise, when there is one, is the
-   * client catching up (the pipe's buffer is full): the upstream is not read until it resolves.
-   * A failed write means the client left, which `clientGone` below handles.
-   */
-  const write = (bytes: Uint8Array): Promise<void> | undefined => {
-    writer.write(bytes).catch(ignore);
-    const room = writer.desiredSize;
-    return room !== null && room <= 0 ? writer.ready.catch(ignore) : undefined;
-  };
-
   // The client went away: stop the upstream (providers that support it stop billing) and record.
-  // workerd reports it on the request's signal (the readable side is not cancelled there); Node's
-  // streams cancel the readable, which errors the writer.
+  // workerd reports it on the request's signal (it drops the request without cancelling the
+  // body); elsewhere the body is cancelled.
   const clientGone = () => {
     outcome.cancelled = true;
     served?.abort();
@@ -196,10 +218,11 @@ export function sseBody(opts: SseOptions): ReadableStream<Uint8Array> {
       opts.finish(outcome, served);
     }
   };
-  writer.closed.then(ignore, clientGone);
+  const pipe = bytePipe(clientGone);
+  const write = pipe.write;
   opts.clientSignal?.addEventListener("abort", clientGone, { once: true });
 
-  const end = async (): Promise<void> => {
+  const end = (): void => {
     if (finished) return;
     finished = true;
     const usage = opts.finish(outcome, served);
@@ -216,7 +239,7 @@ export function sseBody(opts: SseOptions): ReadableStream<Uint8Array> {
     }
     frames += sseFrame({ ...chunkOf(base, [], null), usage });
     write(encoder.encode(`${frames}data: [DONE]\n\n`));
-    await writer.close().catch(ignore);
+    pipe.close();
   };
 
   /** Writes a batch's choices as one write (one encode for all its frames); usage-only batches write nothing. */
@@ -246,7 +269,7 @@ export function sseBody(opts: SseOptions): ReadableStream<Uint8Array> {
         error instanceof GatewayError
           ? error
           : new GatewayError(502, "provider_unavailable", "Provider failed");
-      await end();
+      end();
       return undefined;
     } finally {
       clearInterval(timer);
@@ -277,7 +300,7 @@ export function sseBody(opts: SseOptions): ReadableStream<Uint8Array> {
     } catch (error) {
       if (finished) return;
       outcome.error = asStreamError(error, "The provider's stream failed");
-      await end();
+      end();
     }
   };
 
