@@ -45,12 +45,7 @@ import { ensureBundle } from "../scripts/lib/bundle.ts";
 import { startEmbeddedPostgres } from "../scripts/lib/embedded-postgres.ts";
 import { ensureDatabase, migrateDatabase } from "../scripts/lib/migrate.ts";
 import { DATA_DIR, PROJECT_ROOT } from "../scripts/lib/paths.ts";
-import {
-  readWranglerSettings,
-  renderWorkerdConfig,
-  V8_FLAGS as SERVE_V8_FLAGS,
-  workerdBinary,
-} from "../scripts/lib/workerd-config.ts";
+import { readWranglerSettings, renderWorkerdConfig, workerdBinary } from "../scripts/lib/workerd-config.ts";
 import { generateApiKey, hashApiKey, keyLabel } from "../src/auth/api-key.ts";
 import { loadCatalog } from "../src/catalog/load.ts";
 import { parseCatalog } from "../src/catalog/parse.ts";
@@ -298,7 +293,6 @@ async function floorTarget(
 const config :Workerd.Config = (
   services = [ (name = "main", worker = .floor), (name = "loopback", network = (allow = ["local", "private", "public"])) ],
   sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
-  v8Flags = [${SERVE_V8_FLAGS.map((f) => JSON.stringify(f)).join(", ")}],
 );
 const floor :Workerd.Worker = (
   modules = [ (name = "worker.js", esModule = embed "worker.js") ],
@@ -488,13 +482,10 @@ async function round(t: Target, pid: number, ins: Inspector, last: boolean, allo
 function withV8Flags(config: string): string {
   if (V8_FLAGS.length === 0) return config;
   const file = config.replace(/\.capnp$/, ".v8flags.capnp");
-  // --v8-flags replaces the flags `npm run serve` gives (scripts/lib/workerd-config.ts V8_FLAGS).
-  const text = readFileSync(config, "utf8")
-    .replace(/^ {2}v8Flags = \[.*\],\n/m, "")
-    .replace(
-      "const config :Workerd.Config = (\n",
-      `const config :Workerd.Config = (\n  v8Flags = [${V8_FLAGS.map((f) => JSON.stringify(f)).join(", ")}],\n`,
-    );
+  const text = readFileSync(config, "utf8").replace(
+    "const config :Workerd.Config = (\n",
+    `const config :Workerd.Config = (\n  v8Flags = [${V8_FLAGS.map((f) => JSON.stringify(f)).join(", ")}],\n`,
+  );
   writeFileSync(file, text, { mode: 0o600 });
   return file;
 }

@@ -31,7 +31,7 @@ import { ensureBundle, WRANGLER_ENV } from "./lib/bundle.ts";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "./lib/embedded-postgres.ts";
 import { ensureDatabase, migrateDatabase } from "./lib/migrate.ts";
 import { DATA_DIR, PROJECT_ROOT } from "./lib/paths.ts";
-import { readWranglerSettings, renderWorkerdConfig, V8_FLAGS, workerdBinary } from "./lib/workerd-config.ts";
+import { readWranglerSettings, renderWorkerdConfig, workerdBinary } from "./lib/workerd-config.ts";
 
 const BENCH_DIR = join(PROJECT_ROOT, "bench");
 const note = (message: string) => console.error(`bench: ${message}`);
@@ -172,7 +172,6 @@ const config :Workerd.Config = (
     (name = "loopback", network = (allow = ["local", "private", "public"])),
   ],
   sockets = [ (name = "http", address = "127.0.0.1:${opts.port}", http = (), service = "main") ],
-  v8Flags = [${V8_FLAGS.map((f) => JSON.stringify(f)).join(", ")}],
 );
 const floor :Workerd.Worker = (
   modules = [ (name = "worker.js", esModule = embed "worker.js") ],

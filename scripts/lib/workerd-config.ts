@@ -61,7 +61,6 @@ const config :Workerd.Config = (
     (name = "internet", network = (allow = ["public", "private"], tlsOptions = (trustBrowserCas = true))),
   ],
   sockets = [ (name = "http", address = ${str(input.listen)}, http = (), service = "main") ],
-  v8Flags = [${V8_FLAGS.map(str).join(", ")}],
 );
 
 const gateway :Workerd.Worker = (
@@ -76,13 +75,6 @@ ${bindings.join("\n")}
 );
 `;
 }
-
-/**
- * V8's young generation grows to 16 MiB semi-spaces under a burst of open streams and stays
- * there: capped at 4 MiB, 1,000 open streams cost ~40 MiB less RSS, and CPU per chunk did not
- * measurably change (bench/RESULTS.md, "Memory per held stream"). The bench gives its floor the same.
- */
-export const V8_FLAGS: readonly string[] = ["--max-semi-space-size=4"];
 
 /** The subset of wrangler.toml the runtime needs. */
 export interface WranglerSettings {
