@@ -48,8 +48,8 @@ import { DATA_DIR, PROJECT_ROOT } from "../scripts/lib/paths.ts";
 import { readWranglerSettings, renderWorkerdConfig, workerdBinary } from "../scripts/lib/workerd-config.ts";
 import { generateApiKey, hashApiKey, keyLabel } from "../src/auth/api-key.ts";
 import { loadCatalog } from "../src/catalog/load.ts";
-import { parseCatalog } from "../src/catalog/parse.ts";
 import { insertKey } from "../src/db/queries/keys.ts";
+import { benchCatalog } from "./lib/catalog.ts";
 import { moduleIndex } from "./lib/cpuprofile.ts";
 import {
   diffGroups,
@@ -338,39 +338,7 @@ async function switchyardTarget(databaseUrl: string, port: number): Promise<Targ
   try {
     const db = drizzle(sql);
     const models = [...new Set(["gpt-4o-mini", "mock-c5-d0", "mock-c50-d0", MODEL])];
-    const catalog = parseCatalog(
-      {
-        providers: [
-          {
-            slug: "bench-mock",
-            name: "Bench Mock",
-            adapter: "openai",
-            baseUrl: `http://127.0.0.1:${MOCK_PORT}/v1`,
-            apiKeyEnv: "BENCH_MOCK_API_KEY",
-            dataPolicy: { training: false, retainsPrompts: false },
-          },
-        ],
-        models: models.map((m) => ({
-          id: `bench/${m}`,
-          name: `Bench: ${m}`,
-          created: "2026-01-01",
-          contextLength: 128_000,
-          inputModalities: ["text"],
-          outputModalities: ["text"],
-        })),
-        endpoints: models.map((m) => ({
-          model: `bench/${m}`,
-          provider: "bench-mock",
-          providerModelId: m,
-          contextLength: 128_000,
-          maxCompletionTokens: 8_192,
-          pricing: { prompt: "0.000001", completion: "0.000002" },
-          supportedParameters: ["temperature", "max_tokens", "stop", "seed", "top_p"],
-          quantization: "unknown",
-        })),
-      },
-      "heap-probe catalog",
-    );
+    const catalog = benchCatalog(`http://127.0.0.1:${MOCK_PORT}`, models, "heap-probe catalog");
     await loadCatalog(db, catalog, { prune: true });
     await insertKey(db, {
       hash: await hashApiKey(key),

@@ -21,10 +21,10 @@ import { count, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/postgres-js";
 import { build } from "esbuild";
 import postgres from "postgres";
+import { BENCH_PROVIDER_SECRET, benchCatalog } from "../bench/lib/catalog.ts";
 import { type BenchInfo, targetsReport } from "../bench/targets.ts";
 import { generateApiKey, hashApiKey, keyLabel } from "../src/auth/api-key.ts";
 import { loadCatalog } from "../src/catalog/load.ts";
-import { parseCatalog } from "../src/catalog/parse.ts";
 import { insertKey } from "../src/db/queries/keys.ts";
 import * as schema from "../src/db/schema.ts";
 import { ensureBundle, WRANGLER_ENV } from "./lib/bundle.ts";
@@ -53,44 +53,7 @@ mkdirSync(genDir, { recursive: true, mode: 0o700 });
 
 /** Upstream model ids the harness sends (the mock reads chunk count and pacing from the name). */
 const MOCK_MODELS = ["gpt-4o-mini", "mock-c5-d0", "mock-c50-d0", "mock-c20-d10", "mock-c20-d200"];
-const PROVIDER_SECRET = "BENCH_MOCK_API_KEY";
-
-/** One OpenAI-dialect provider at the mock; `bench/<name>` → upstream `<name>`. */
-function benchCatalog() {
-  return parseCatalog(
-    {
-      providers: [
-        {
-          slug: "bench-mock",
-          name: "Bench Mock",
-          adapter: "openai",
-          baseUrl: `${mockUrl}/v1`,
-          apiKeyEnv: PROVIDER_SECRET,
-          dataPolicy: { training: false, retainsPrompts: false },
-        },
-      ],
-      models: MOCK_MODELS.map((m) => ({
-        id: `bench/${m}`,
-        name: `Bench: ${m}`,
-        created: "2026-01-01",
-        contextLength: 128_000,
-        inputModalities: ["text"],
-        outputModalities: ["text"],
-      })),
-      endpoints: MOCK_MODELS.map((m) => ({
-        model: `bench/${m}`,
-        provider: "bench-mock",
-        providerModelId: m,
-        contextLength: 128_000,
-        maxCompletionTokens: 8_192,
-        pricing: { prompt: "0.000001", completion: "0.000002" },
-        supportedParameters: ["temperature", "max_tokens", "stop", "seed", "top_p"],
-        quantization: "unknown",
-      })),
-    },
-    "bench catalog",
-  );
-}
+const PROVIDER_SECRET = BENCH_PROVIDER_SECRET;
 
 async function prepareDatabase(): Promise<{ url: string; embedded?: EmbeddedPostgres }> {
   let embedded: EmbeddedPostgres | undefined;
@@ -117,7 +80,7 @@ async function seed(url: string): Promise<{ key: string; hash: string }> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
     const db = drizzle(sql);
-    await loadCatalog(db, benchCatalog(), { prune: true });
+    await loadCatalog(db, benchCatalog(mockUrl, MOCK_MODELS), { prune: true });
     const key = generateApiKey();
     const hash = await hashApiKey(key);
     await insertKey(db, {
