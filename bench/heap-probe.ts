@@ -39,7 +39,6 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { basename, dirname, join, resolve } from "node:path";
 import { drizzle } from "drizzle-orm/postgres-js";
-import { build } from "esbuild";
 import postgres from "postgres";
 import { ensureBundle } from "../scripts/lib/bundle.ts";
 import { startEmbeddedPostgres } from "../scripts/lib/embedded-postgres.ts";
@@ -51,6 +50,7 @@ import { loadCatalog } from "../src/catalog/load.ts";
 import { insertKey } from "../src/db/queries/keys.ts";
 import { benchCatalog } from "./lib/catalog.ts";
 import { moduleIndex } from "./lib/cpuprofile.ts";
+import { writeFloorConfig } from "./lib/floor-config.ts";
 import {
   diffGroups,
   type Group,
@@ -274,35 +274,13 @@ async function floorTarget(
   entry: string,
   pump: "native" | "js",
 ): Promise<Target> {
-  const settings = readWranglerSettings();
-  const dir = join(workDir, basename(name));
-  mkdirSync(dir, { recursive: true });
-  await build({
-    entryPoints: [entry],
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    mainFields: ["module", "main"],
-    outfile: join(dir, "worker.js"),
-    logLevel: "warning",
+  const config = await writeFloorConfig({
+    entry,
+    dir: join(workDir, basename(name)),
+    port,
+    mockUrl: `http://127.0.0.1:${MOCK_PORT}`,
+    pump,
   });
-  const config = join(dir, "config.capnp");
-  writeFileSync(
-    config,
-    `using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = (
-  services = [ (name = "main", worker = .floor), (name = "loopback", network = (allow = ["local", "private", "public"])) ],
-  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
-);
-const floor :Workerd.Worker = (
-  modules = [ (name = "worker.js", esModule = embed "worker.js") ],
-  compatibilityDate = "${settings.compatibilityDate}",
-  compatibilityFlags = [${settings.compatibilityFlags.map((f) => JSON.stringify(f)).join(", ")}],
-  bindings = [ (name = "UPSTREAM_URL", text = "http://127.0.0.1:${MOCK_PORT}"), (name = "PUMP", text = "${pump}") ],
-  globalOutbound = "loopback",
-);
-`,
-  );
   return {
     name,
     config,

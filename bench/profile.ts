@@ -18,7 +18,6 @@ import postgres from "postgres";
 import { createApp } from "../src/app.ts";
 import { generateApiKey, hashApiKey, keyLabel } from "../src/auth/api-key.ts";
 import { insertKey } from "../src/db/queries/keys.ts";
-import * as schema from "../src/db/schema.ts";
 
 const url = process.env.PROFILE_DATABASE_URL;
 if (!url) throw new Error("PROFILE_DATABASE_URL=postgres://… (a database seeded by npm run bench)");

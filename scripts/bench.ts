@@ -19,9 +19,9 @@ import { join, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import { count, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/postgres-js";
-import { build } from "esbuild";
 import postgres from "postgres";
 import { BENCH_PROVIDER_SECRET, benchCatalog } from "../bench/lib/catalog.ts";
+import { writeFloorConfig } from "../bench/lib/floor-config.ts";
 import { type BenchInfo, targetsReport } from "../bench/targets.ts";
 import { generateApiKey, hashApiKey, keyLabel } from "../src/auth/api-key.ts";
 import { loadCatalog } from "../src/catalog/load.ts";
@@ -109,45 +109,6 @@ async function generationsOf(url: string, hash: string): Promise<number> {
   }
 }
 
-/** The floor Worker, bundled like any Worker and given the same compatibility settings as ours. */
-async function floorConfig(
-  settings: ReturnType<typeof readWranglerSettings>,
-  opts: { name: string; port: number; pump: "native" | "js" },
-): Promise<string> {
-  const dir = join(genDir, opts.name);
-  mkdirSync(dir, { recursive: true });
-  await build({
-    entryPoints: [join(BENCH_DIR, "peers", "floor-worker.mjs")],
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    mainFields: ["module", "main"],
-    outfile: join(dir, "worker.js"),
-    logLevel: "warning",
-  });
-  const file = join(dir, "config.capnp");
-  writeFileSync(
-    file,
-    `using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = (
-  services = [
-    (name = "main", worker = .floor),
-    (name = "loopback", network = (allow = ["local", "private", "public"])),
-  ],
-  sockets = [ (name = "http", address = "127.0.0.1:${opts.port}", http = (), service = "main") ],
-);
-const floor :Workerd.Worker = (
-  modules = [ (name = "worker.js", esModule = embed "worker.js") ],
-  compatibilityDate = "${settings.compatibilityDate}",
-  compatibilityFlags = [${settings.compatibilityFlags.map((f) => JSON.stringify(f)).join(", ")}],
-  bindings = [ (name = "UPSTREAM_URL", text = "${mockUrl}"), (name = "PUMP", text = "${opts.pump}") ],
-  globalOutbound = "loopback",
-);
-`,
-  );
-  return file;
-}
-
 /**
  * A USAGE_QUEUE producer binding whose "broker" accepts and drops every message: the gateway as
  * on Cloudflare, where usage goes to a queue, so the request path is measured without the
@@ -228,6 +189,12 @@ function runHarness(args: string[]): Promise<number | null> {
   });
 }
 
+/** The floor Worker for one target: bench/peers/floor-worker.mjs, native or JS stream pump. */
+function floorConfig(name: string, port: number, pump: "native" | "js"): Promise<string> {
+  const entry = join(BENCH_DIR, "peers", "floor-worker.mjs");
+  return writeFloorConfig({ entry, dir: join(genDir, name), port, mockUrl, pump });
+}
+
 async function main(): Promise<number> {
   const settings = readWranglerSettings();
   note("building the production bundle (if the sources changed)");
@@ -237,7 +204,7 @@ async function main(): Promise<number> {
   try {
     const { key, hash } = await seed(db.url);
     const workerd = workerdBinary();
-    const floorFile = await floorConfig(settings, { name: "floor", port: FLOOR_PORT, pump: "native" });
+    const floorFile = await floorConfig("floor", FLOOR_PORT, "native");
     const gatewayFile = gatewayConfig(settings, bundleDir, db.url, {
       name: "switchyard",
       port: GATEWAY_PORT,
@@ -265,7 +232,7 @@ async function main(): Promise<number> {
     const peers = [floor];
     if (process.env.BENCH_JS_PUMP === "1") {
       const port = FLOOR_PORT + 1;
-      const file = await floorConfig(settings, { name: "floor-js-pump", port, pump: "js" });
+      const file = await floorConfig("floor-js-pump", port, "js");
       peers.push({ ...floor, name: "floor-js-pump", port, start: `${workerd} serve ${file}` });
     }
     if (process.env.BENCH_QUEUE_STUB === "1") {
