@@ -21,6 +21,7 @@ import { type Attempt, planRoute } from "../routing/plan";
 import { completionBody, sseBody } from "../routing/respond";
 import { chatCompletionChunkSchema, chatCompletionSchema } from "../schema/chat-completion";
 import { type ChatRequest, chatRequestSchema } from "../schema/chat-request";
+import { isPlainChatRequest } from "../schema/chat-request-guard";
 import { compressionRequested } from "../transforms";
 import { countPromptTokens } from "../transforms/tokens";
 import { newGenerationId } from "../usage/generation-id";
@@ -101,6 +102,7 @@ const authenticated = async () => {};
 
 /** The validated request, or the 400 that zod-openapi's validator would have given. */
 function validRequest(body: unknown): ChatRequest {
+  if (isPlainChatRequest(body)) return body;
   const result = chatRequestSchema.safeParse(body);
   if (!result.success) throw invalidRequest(result.error, "json");
   return result.data;
