@@ -59,6 +59,7 @@ import {
   type SamplingHeapProfile,
   summarizeAllocations,
 } from "./lib/heap-snapshot.ts";
+import { connectInspector } from "./lib/inspector.ts";
 
 const args = process.argv.slice(2);
 const opt = (name: string, fallback: string): string => {
@@ -116,14 +117,7 @@ function rssMiB(pid: number): number {
   return m ? Number(m[1]) / 1024 : Number.NaN;
 }
 
-// ---- the inspector (Node 20: --experimental-websocket) ----
-interface MiniSocket {
-  onmessage: (e: { data: unknown }) => void;
-  onopen: () => void;
-  onerror: (e: unknown) => void;
-  send(data: string): void;
-  close(): void;
-}
+// ---- the inspector ----
 interface Inspector {
   call(method: string, params?: object): Promise<Record<string, unknown>>;
   heapUsage(): Promise<{ usedMiB: number; totalMiB: number; embedderMiB: number }>;
@@ -132,28 +126,10 @@ interface Inspector {
   close(): void;
 }
 async function inspector(url: string): Promise<Inspector> {
-  const ws = new (globalThis as unknown as { WebSocket: new (u: string) => MiniSocket }).WebSocket(url);
-  let nextId = 1;
-  const waiting = new Map<number, (m: { result: Record<string, unknown> }) => void>();
   let chunks: string[] = [];
-  ws.onmessage = (e) => {
-    const msg = JSON.parse(String(e.data));
-    if (msg.method === "HeapProfiler.addHeapSnapshotChunk") chunks.push(msg.params.chunk);
-    else if (msg.id && waiting.has(msg.id)) {
-      waiting.get(msg.id)?.(msg);
-      waiting.delete(msg.id);
-    }
-  };
-  await new Promise<void>((r, j) => {
-    ws.onopen = r;
-    ws.onerror = j;
+  const { call, close } = await connectInspector(url, (method, params) => {
+    if (method === "HeapProfiler.addHeapSnapshotChunk") chunks.push(String(params.chunk));
   });
-  const call = (method: string, params: object = {}) =>
-    new Promise<Record<string, unknown>>((r) => {
-      const id = nextId++;
-      waiting.set(id, (m) => r(m.result ?? {}));
-      ws.send(JSON.stringify({ id, method, params }));
-    });
   return {
     call,
     async heapUsage() {
@@ -175,7 +151,7 @@ async function inspector(url: string): Promise<Inspector> {
       chunks = [];
       return text;
     },
-    close: () => ws.close(),
+    close,
   };
 }
 

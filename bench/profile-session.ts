@@ -27,6 +27,7 @@ import { workerdBinary } from "../scripts/lib/workerd-config.ts";
 import { generateApiKey, hashApiKey, keyLabel } from "../src/auth/api-key.ts";
 import { insertKey } from "../src/db/queries/keys.ts";
 import { moduleIndex, type Profile, summarize } from "./lib/cpuprofile.ts";
+import { connectInspector } from "./lib/inspector.ts";
 
 const BENCH_DIR = join(PROJECT_ROOT, "bench");
 const args = process.argv.slice(2);
@@ -96,38 +97,11 @@ async function pgConnections(pid: number | undefined): Promise<number | null> {
 }
 
 // ---- the inspector (Node 20: --experimental-websocket) ----
-interface MiniSocket {
-  onmessage: (e: { data: unknown }) => void;
-  onopen: () => void;
-  onerror: (e: unknown) => void;
-  send(data: string): void;
-  close(): void;
-}
 async function inspector(url: string) {
-  // Node's global WebSocket (the tsconfig types it as the Workers one, which differs).
-  const ws = new (globalThis as unknown as { WebSocket: new (u: string) => MiniSocket }).WebSocket(url);
-  let nextId = 1;
-  const waiting = new Map<number, (m: { result: unknown }) => void>();
-  ws.onmessage = (e) => {
-    const msg = JSON.parse(String(e.data));
-    if (msg.id && waiting.has(msg.id)) {
-      waiting.get(msg.id)?.(msg);
-      waiting.delete(msg.id);
-    }
-  };
-  await new Promise<void>((r, j) => {
-    ws.onopen = r;
-    ws.onerror = j;
-  });
-  const call = (method: string, params: object = {}) =>
-    new Promise<{ result: unknown }>((r) => {
-      const id = nextId++;
-      waiting.set(id, r);
-      ws.send(JSON.stringify({ id, method, params }));
-    });
-  await call("Profiler.enable");
-  await call("Profiler.setSamplingInterval", { interval: 100 });
-  return { call, close: () => ws.close() };
+  const session = await connectInspector(url);
+  await session.call("Profiler.enable");
+  await session.call("Profiler.setSamplingInterval", { interval: 100 });
+  return session;
 }
 
 // ---- loads ----
@@ -231,7 +205,7 @@ async function main() {
       const ins = await inspector(`ws://127.0.0.1:${INSPECTOR}/main`);
       await ins.call("Profiler.start");
       const out = await run("taskset", ["-c", "0", process.execPath, ...load.client]);
-      const { result } = (await ins.call("Profiler.stop")) as { result: { profile: Profile } };
+      const result = (await ins.call("Profiler.stop")) as { profile: Profile };
       ins.close();
       const after = await pgConnections(gwPid);
       await sleep(15_000);
