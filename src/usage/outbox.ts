@@ -64,44 +64,53 @@ export interface OutboxDatabase {
   readonly connectionString: string;
 }
 
-/** Writes the outbox unless a flush is already doing so (then it returns at once). */
-export async function flushOutbox(database: OutboxDatabase): Promise<void> {
+/**
+ * Starts writing the outbox, or returns undefined when a flush is already doing so (the rows
+ * just added ride along with it): the caller hands the promise to `waitUntil`.
+ */
+export function flushOutbox(database: OutboxDatabase): Promise<void> | undefined {
   const now = Date.now();
-  if (flushingSince !== undefined && now - flushingSince < STALE_FLUSH_MS) return;
+  if (flushingSince !== undefined && now - flushingSince < STALE_FLUSH_MS) return undefined;
   flushingSince = now;
-  try {
-    // Let the rows of concurrent requests gather: one connection and one statement for all.
-    const wait = Math.max(COALESCE_MS, lastFlushAt + MIN_FLUSH_INTERVAL_MS - now);
-    lastFlushAt = now + wait;
-    await new Promise((r) => setTimeout(r, wait));
-    await drain(database.connectionString);
-  } finally {
-    flushingSince = undefined;
-  }
+  return flush(database.connectionString, now);
 }
 
 /**
- * Writes the outbox in batches over ONE client (one connection), so a sustained load costs one
- * connection per isolate, not one per request. Gives up after RETRIES failed rounds; what is left
- * waits for the next request's flush.
+ * Waits for the rows of concurrent requests to gather (one connection and one statement for
+ * all), then writes the outbox in batches over ONE client until it is empty, so a sustained load
+ * costs one connection per isolate, not one per request. Gives up after RETRIES failed rounds;
+ * what is left waits for the next request's flush.
  */
-async function drain(connectionString: string): Promise<void> {
-  const db = createDb(connectionString);
-  const started = Date.now();
-  for (let attempt = 0; attempt < RETRIES && outbox.length > 0; attempt++) {
-    if (attempt > 0) await new Promise((r) => setTimeout(r, 500 * 2 ** attempt));
-    while (outbox.length > 0 && Date.now() - started < MAX_DRAIN_MS) {
-      const batch = outbox.splice(0, BATCH);
-      try {
-        await withTimeout(settleGenerations(db, batch), WRITE_TIMEOUT_MS, "usage write");
-      } catch (error) {
-        keep(batch);
-        // Never the rows themselves: they may carry user data.
-        console.error(
-          `usage write failed (${outbox.length} pending): ${error instanceof Error ? error.message : "error"}`,
-        );
-        break;
+async function flush(connectionString: string, startedAt: number): Promise<void> {
+  // Gives the flush up; the same tick as the last look at the outbox, so a row added after that
+  // look starts a flush of its own.
+  const release = () => {
+    if (flushingSince === startedAt) flushingSince = undefined;
+  };
+  try {
+    const wait = Math.max(COALESCE_MS, lastFlushAt + MIN_FLUSH_INTERVAL_MS - startedAt);
+    lastFlushAt = startedAt + wait;
+    await new Promise((r) => setTimeout(r, wait));
+    const db = createDb(connectionString);
+    const drainStarted = Date.now();
+    for (let attempt = 0; attempt < RETRIES && outbox.length > 0; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, 500 * 2 ** attempt));
+      while (outbox.length > 0 && Date.now() - drainStarted < MAX_DRAIN_MS) {
+        const batch = outbox.splice(0, BATCH);
+        try {
+          await withTimeout(settleGenerations(db, batch), WRITE_TIMEOUT_MS, "usage write");
+        } catch (error) {
+          keep(batch);
+          // Never the rows themselves: they may carry user data.
+          console.error(
+            `usage write failed (${outbox.length} pending): ${error instanceof Error ? error.message : "error"}`,
+          );
+          break;
+        }
       }
+      if (outbox.length === 0) release();
     }
+  } finally {
+    release();
   }
 }

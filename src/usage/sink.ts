@@ -25,13 +25,18 @@ export function recordGeneration(scope: RequestScope, row: GenerationRow): void 
   // The binding, not its connection string: workerd builds that string on every read, and most
   // requests join a flush that is already running and never need it.
   const database = scope.env.HYPERDRIVE;
-  const toOutbox = (rows: GenerationRow[]): Promise<void> => {
-    addToOutbox(rows);
-    return flushOutbox(database);
-  };
-  // With a queue, only the request that opens a window has work to wait for: the others' rows
-  // ride in its batch.
-  const work = queue ? toQueue.add(row, queue, toOutbox) : toOutbox([row]);
+  // Only the request that starts a flush (or opens a queue window) has work to wait for: the
+  // others' rows ride along, and registering a settled promise with waitUntil is not free.
+  let work: Promise<void> | undefined;
+  if (queue) {
+    work = toQueue.add(row, queue, (rows) => {
+      addToOutbox(rows);
+      return flushOutbox(database) ?? Promise.resolve();
+    });
+  } else {
+    addToOutbox([row]);
+    work = flushOutbox(database);
+  }
   if (!work) return;
   if (scope.waitUntil) scope.waitUntil(work);
   else work.catch(() => {});
