@@ -7,7 +7,7 @@
  * gateway's TCP connections to Postgres after each load and after an idle pause (leak check).
  * Nothing is left running.
  *
- *   node --experimental-websocket --import tsx bench/profile-session.ts [--variant switchyard-queue|switchyard]
+ *   node --experimental-websocket --import tsx bench/profile-session.ts [--variant switchyard-queue|switchyard|floor]
  *        [--results bench/results/<stamp>] [--loads nonstream-c1,stream-c10,paced-c10,nonstream-c64,burst-c64]
  *        [--seconds 8]
  *
@@ -54,12 +54,14 @@ const resultsDir = resolve(
 const config = join(resultsDir, "workerd", variant, "config.capnp");
 if (!existsSync(config)) throw new Error(`no ${config}: run npm run bench (BENCH_QUEUE_STUB=1) first`);
 const configText = readFileSync(config, "utf8");
-const bundleFile = resolve(
-  dirname(config),
-  /esModule = embed "([^"]+index\.js)"/.exec(configText)?.[1] ?? "",
-);
+const bundleFile = resolve(dirname(config), /esModule = embed "([^"]+\.js)"/.exec(configText)?.[1] ?? "");
 const gatewayPort = Number(/address = "127\.0\.0\.1:(\d+)", http/.exec(configText)?.[1]);
-const pgPort = Number(/address = "127\.0\.0\.1:(\d+)", tcp/.exec(configText)?.[1]);
+// The floor has no Postgres binding; the session still starts the bench's Postgres for the key.
+const pgPort = Number(
+  /address = "127\.0\.0\.1:(\d+)", tcp/.exec(configText)?.[1] ??
+    process.env.SWITCHYARD_BENCH_PG_PORT ??
+    54339,
+);
 const outDir = join(resultsDir, "profile");
 mkdirSync(outDir, { recursive: true });
 const INSPECTOR = 9230;
@@ -111,7 +113,9 @@ interface Load {
   perUnit: (r: { ok: number; frames_per_stream: number }) => number;
 }
 function loadFor(name: string, key: string, secs: number): Load {
-  const url = `http://127.0.0.1:${gatewayPort}/api/v1/chat/completions`;
+  // The floor Worker serves OpenAI's path; Switchyard OpenRouter's.
+  const path = variant.startsWith("floor") ? "/v1/chat/completions" : "/api/v1/chat/completions";
+  const url = `http://127.0.0.1:${gatewayPort}${path}`;
   const common = ["--json", "--url", url, "--header", `authorization: Bearer ${key}`, "--timeout", "30000"];
   const client = join(BENCH_DIR, "stream-client.mjs");
   const conc = /-c(\d+)$/.exec(name)?.[1] ?? "1";
