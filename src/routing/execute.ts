@@ -121,11 +121,12 @@ function asGatewayError(error: unknown, target: Target, what: string): GatewayEr
 async function loop<T>(
   attempts: readonly Attempt[],
   deps: ExecuteDeps,
+  /** One attempt; `controller` is the attempt's own (aborted when the client goes away). */
   run: (
     attempt: Attempt,
     prepared: Prepared,
     adapter: ProviderAdapter,
-    signal: AbortSignal,
+    controller: AbortController,
   ) => Promise<Outcome<T>>,
 ): Promise<T & Served> {
   const now = deps.now ?? Date.now;
@@ -156,7 +157,7 @@ async function loop<T>(
     const started = now();
     let outcome: Outcome<T>;
     try {
-      outcome = await run(attempt, prepared, adapter, controller.signal);
+      outcome = await run(attempt, prepared, adapter, controller);
     } catch (error) {
       controller.abort();
       if (deps.signal?.aborted) throw new ClientGone();
@@ -259,9 +260,7 @@ export function executeCompletion(
   attempts: readonly Attempt[],
   deps: ExecuteDeps,
 ): Promise<ServedCompletion> {
-  return loop(attempts, deps, async (_attempt, prepared, adapter, signal) => {
-    const controller = new AbortController();
-    signal.addEventListener("abort", () => controller.abort());
+  return loop(attempts, deps, async (_attempt, prepared, adapter, controller) => {
     const sent = await send(prepared, adapter, deps, controller.signal, false, () => controller.abort());
     if (!sent.ok) return sent;
     const body: unknown = await sent.value.json().catch((cause: unknown) => {
@@ -289,9 +288,7 @@ export function executeCompletion(
  * content arrived: errors before that (including in-band ones in a 200 stream) fall back.
  */
 export function executeStream(attempts: readonly Attempt[], deps: ExecuteDeps): Promise<ServedStream> {
-  return loop(attempts, deps, async (_attempt, prepared, adapter, signal) => {
-    const controller = new AbortController();
-    signal.addEventListener("abort", () => controller.abort());
+  return loop(attempts, deps, async (_attempt, prepared, adapter, controller) => {
     const abort = () => controller.abort();
     const sent = await send(prepared, adapter, deps, controller.signal, true, abort);
     if (!sent.ok) return sent;

@@ -4,11 +4,23 @@
  */
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
+const SUFFIX_LENGTH = 20;
+/**
+ * Random bytes for 64 ids, refilled when used up: one call into the runtime's CSPRNG per 64
+ * requests instead of one per request. (Filled lazily: workerd allows no randomness at startup.)
+ */
+const pool = new Uint8Array(SUFFIX_LENGTH * 64);
+let poolOffset = pool.length;
+
 export function newGenerationId(atMs: number): string {
-  const bytes = new Uint8Array(20);
-  crypto.getRandomValues(bytes);
+  if (poolOffset === pool.length) {
+    crypto.getRandomValues(pool);
+    poolOffset = 0;
+  }
   let suffix = "";
-  for (const b of bytes) suffix += ALPHABET[b % ALPHABET.length];
+  for (let i = poolOffset; i < poolOffset + SUFFIX_LENGTH; i++)
+    suffix += ALPHABET[(pool[i] as number) % ALPHABET.length];
+  poolOffset += SUFFIX_LENGTH;
   return `gen-${Math.floor(atMs / 1000)}-${suffix}`;
 }
 
