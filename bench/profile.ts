@@ -50,7 +50,7 @@ const env = {
   CACHE_TTL_SECONDS: "15",
   // A queue that drops usage rows: in Node nothing closes the per-request postgres.js clients
   // (workerd does, at the end of each request), so writing here would pile up connections.
-  USAGE_QUEUE: { send: async () => {} },
+  USAGE_QUEUE: { sendBatch: async () => {} },
 };
 const pending: Promise<unknown>[] = [];
 const ctx = {

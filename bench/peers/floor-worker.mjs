@@ -4,10 +4,11 @@
 // re-serialisation of the response; SSE passes through untouched). No auth, no routing table.
 // Bundled and configured by scripts/bench.ts. From the shared harness (peers/workerd/worker.mjs).
 //
-// With PUMP = "js" (BENCH_JS_PUMP=1, target `floor-js-pump`) a stream's bytes go through
-// JavaScript instead: each upstream read is written, unchanged, into an IdentityTransformStream,
-// as any gateway that rewrites chunks must. It is the floor for per-chunk work in a Worker: what
-// touching each chunk costs before parsing or rewriting anything.
+// With PUMP = "js" (BENCH_JS_PUMP=1, target `floor-js-pump`) the response goes through
+// JavaScript instead, as in any gateway that says in its answer who served it and what it cost:
+// a stream's reads are written, unchanged, into an IdentityTransformStream (what touching each
+// chunk costs before parsing or rewriting anything), and a JSON body is parsed, given one field
+// and serialised again (the least a gateway that rewrites the body does per request).
 import { Hono } from "hono";
 
 const app = new Hono();
@@ -22,6 +23,11 @@ app.post("/v1/chat/completions", async (c) => {
   const headers = { "content-type": up.headers.get("content-type") ?? "application/json" };
   if (c.env.PUMP === "js" && body.stream && up.body) {
     return new Response(pumpThroughJs(up.body), { status: up.status, headers });
+  }
+  if (c.env.PUMP === "js" && up.ok) {
+    const completion = await up.json();
+    completion.provider = "floor";
+    return new Response(JSON.stringify(completion), { status: up.status, headers });
   }
   return new Response(up.body, { status: up.status, headers });
 });
