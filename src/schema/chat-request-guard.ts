@@ -23,6 +23,14 @@ function isArrayOf(v: unknown, min: number, max: number, check: (item: unknown) 
   return true;
 }
 
+/** `stream_options` as the OpenAI SDKs send it: `{include_usage: boolean}`, `{}` or null. */
+function isStreamOptions(v: unknown): boolean {
+  if (v === null) return true;
+  if (!isObject(v)) return false;
+  for (const key in v) if (key !== "include_usage" || typeof v[key] !== "boolean") return false;
+  return true;
+}
+
 const PLAIN_ROLES = new Set(["system", "developer", "user", "assistant"]);
 
 /** `{role, content: string}` (and an optional `name`) of a role whose schema takes exactly that. */
@@ -45,6 +53,7 @@ const FIELDS = new Map<string, (v: unknown) => boolean>([
   ["models", (v) => isArrayOf(v, 1, 16, isModelId)],
   ["messages", (v) => isArrayOf(v, 1, Number.POSITIVE_INFINITY, isPlainMessage)],
   ["stream", (v) => typeof v === "boolean"],
+  ["stream_options", isStreamOptions],
   ["max_tokens", isPositiveInt],
   ["max_completion_tokens", isPositiveInt],
   ["temperature", (v) => isNumberIn(v, 0, 2)],

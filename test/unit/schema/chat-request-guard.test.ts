@@ -22,6 +22,8 @@ const hello = { model: "openai/gpt-4o-mini", messages: [{ role: "user", content:
 describe("isPlainChatRequest", () => {
   it.each<[string, unknown]>([
     ["the bench's request", { ...hello, max_tokens: 64, stream: true }],
+    ["an SDK stream asking for usage", { ...hello, stream: true, stream_options: { include_usage: true } }],
+    ["empty or null stream_options", { ...hello, stream_options: {}, temperature: 0 }],
     [
       "an SDK chat with a system prompt and history",
       {
@@ -53,6 +55,8 @@ describe("isPlainChatRequest", () => {
     ["a tool message", { model: "a/b", messages: [{ role: "tool", content: "x", tool_call_id: "c" }] }],
     ["assistant tool calls", { ...hello, messages: [{ role: "assistant", content: null, tool_calls: [] }] }],
     ["an unknown field", { ...hello, provider: { sort: "price" } }],
+    ["stream_options with a field it does not know", { ...hello, stream_options: { include_usage: true, x: 1 } }],
+    ["include_usage that is not a boolean", { ...hello, stream_options: { include_usage: "yes" } }],
     ["a message field it does not know", { ...hello, messages: [{ role: "user", content: "x", extra: 1 }] }],
     ["temperature above 2", { ...hello, temperature: 2.0001 }],
     ["top_p of 0", { ...hello, top_p: 0 }],
@@ -80,6 +84,9 @@ describe("isPlainChatRequest", () => {
       fc.constant(""),
       fc.constant("x".repeat(257)),
       fc.array(fc.string({ minLength: 1, maxLength: 3 }), { maxLength: 18 }),
+      fc.dictionary(fc.constantFrom("include_usage", "x"), fc.oneof(fc.boolean(), fc.integer()), {
+        maxKeys: 2,
+      }),
     );
     const message = fc.record(
       {
@@ -96,6 +103,7 @@ describe("isPlainChatRequest", () => {
     const field = fc.constantFrom(
       "models",
       "stream",
+      "stream_options",
       "max_tokens",
       "max_completion_tokens",
       "temperature",
