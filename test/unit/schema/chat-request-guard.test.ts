@@ -55,7 +55,10 @@ describe("isPlainChatRequest", () => {
     ["a tool message", { model: "a/b", messages: [{ role: "tool", content: "x", tool_call_id: "c" }] }],
     ["assistant tool calls", { ...hello, messages: [{ role: "assistant", content: null, tool_calls: [] }] }],
     ["an unknown field", { ...hello, provider: { sort: "price" } }],
-    ["stream_options with a field it does not know", { ...hello, stream_options: { include_usage: true, x: 1 } }],
+    [
+      "stream_options with a field it does not know",
+      { ...hello, stream_options: { include_usage: true, x: 1 } },
+    ],
     ["include_usage that is not a boolean", { ...hello, stream_options: { include_usage: "yes" } }],
     ["a message field it does not know", { ...hello, messages: [{ role: "user", content: "x", extra: 1 }] }],
     ["temperature above 2", { ...hello, temperature: 2.0001 }],
