@@ -3,9 +3,12 @@
  * account's spend by exactly the batch's cost, per UTC day, and a redelivered batch (a queue
  * retry, an outbox flush after a timeout that had in fact committed) changes nothing.
  */
+
+import { inArray } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generations } from "../../src/db/schema";
 import { type GenerationRow, settleGenerations } from "../../src/usage/record";
 import { freshDatabase } from "./support/fresh-database";
 import { createKey } from "./support/test-catalog";
@@ -77,6 +80,113 @@ describe("settleGenerations", () => {
     expect(stored).toEqual({
       attempts: [{ provider: "p", model: "test/gpt", status: 200, latencyMs: 3 }],
       cancelled: false,
+    });
+  });
+
+  it("stores every column of a row as given, and a sparse row with nulls and the table's defaults", async () => {
+    const k = await createKey(db.url, "10", "full");
+    const accountId = (await keyOf(k.hash)).account_id;
+    const full: GenerationRow = {
+      id: "gen-1795000100-ffffffffffffffffffff",
+      createdAt: new Date("2026-11-28T12:34:56.789Z"),
+      accountId,
+      keyHash: k.hash,
+      requestedModel: "openrouter/auto",
+      model: "test/gpt",
+      providerSlug: "p",
+      providerName: "Provider P",
+      upstreamId: "chatcmpl-1",
+      streamed: true,
+      cancelled: true,
+      status: 200,
+      finishReason: "length",
+      nativeFinishReason: "max_tokens",
+      tokensPrompt: 11,
+      tokensCompletion: 22,
+      tokensReasoning: 3,
+      tokensCached: 4,
+      tokensCacheWrite: 5,
+      usageEstimated: true,
+      totalCost: "0.000000000042",
+      latencyMs: 1234,
+      generationTimeMs: 1000,
+      timeToFirstTokenMs: 150,
+      attempts: [
+        {
+          provider: "q",
+          model: "test/gpt",
+          status: 429,
+          latencyMs: 9,
+          errorType: "rate_limit_exceeded",
+          message: "slow down",
+        },
+      ],
+      compression: {
+        engine: "middle-out",
+        messagesIn: 9,
+        messagesOut: 5,
+        tokensIn: 900,
+        tokensOut: 500,
+        truncatedMessages: 1,
+      },
+      rawUsage: { prompt_tokens: 11, nested: { a: [1, null, "x"] }, note: 'it\'s "quoted" ü' },
+      error: { code: 502, message: "upstream's stream broke", type: "provider_unavailable" },
+      httpReferer: "https://app.example/ü",
+      appTitle: "App",
+      userAgent: "sdk/1.0",
+      externalUser: "user-7",
+      sessionId: "s-1",
+    };
+    const sparse: GenerationRow = {
+      id: "gen-1795000101-ssssssssssssssssssss",
+      createdAt: new Date("2026-11-28T12:34:57.000Z"),
+      accountId,
+      keyHash: k.hash,
+      requestedModel: "test/gpt",
+      streamed: false,
+      status: 503,
+    };
+    expect(await settleGenerations(drizzle(sql), [full, sparse])).toBe(2);
+
+    const stored = await drizzle(sql)
+      .select()
+      .from(generations)
+      .where(inArray(generations.id, [full.id, sparse.id]))
+      .orderBy(generations.id);
+    expect(stored[0]).toEqual(full);
+    // SQL nulls, not the jsonb value `null` (which reads back as null in JS too).
+    const [nulls] = await sql<{ n: number }[]>`
+      select count(*)::int as n from generations
+      where id = ${sparse.id} and raw_usage is null and compression is null and error is null`;
+    expect(nulls?.n).toBe(1);
+    expect(stored[1]).toEqual({
+      ...sparse,
+      model: null,
+      providerSlug: null,
+      providerName: null,
+      upstreamId: null,
+      cancelled: false,
+      finishReason: null,
+      nativeFinishReason: null,
+      tokensPrompt: 0,
+      tokensCompletion: 0,
+      tokensReasoning: 0,
+      tokensCached: 0,
+      tokensCacheWrite: 0,
+      usageEstimated: false,
+      totalCost: "0.000000000000",
+      latencyMs: null,
+      generationTimeMs: null,
+      timeToFirstTokenMs: null,
+      attempts: [],
+      compression: null,
+      rawUsage: null,
+      error: null,
+      httpReferer: null,
+      appTitle: null,
+      userAgent: null,
+      externalUser: null,
+      sessionId: null,
     });
   });
 });
