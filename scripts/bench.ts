@@ -13,8 +13,9 @@
  * server). Arguments are passed to the harness (e.g. `npm run bench -- --rounds 3`). Writes
  * bench/results/<stamp>/ (harness results + report.md with the targets) and prints report.md.
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import { count, eq } from "drizzle-orm";
@@ -55,6 +56,24 @@ mkdirSync(genDir, { recursive: true, mode: 0o700 });
 const MOCK_MODELS = ["gpt-4o-mini", "mock-c5-d0", "mock-c50-d0", "mock-c20-d10", "mock-c20-d200"];
 const PROVIDER_SECRET = BENCH_PROVIDER_SECRET;
 
+/**
+ * Puts the bench's Postgres on CPU 0 with the mock and the load generators (run-bench.mjs pins
+ * those), leaving the gateways' CPU to the gateways: in production the database is another
+ * machine. Unpinned, a backend's start-up, login and usage insert ran on the gateway's core and
+ * stalled its streams by tens of milliseconds — in the self-hosted variant only, the one that
+ * writes during the load. New backends inherit the postmaster's affinity.
+ */
+function pinPostgres(pidFile: string): void {
+  if (availableParallelism() < 2 || process.env.BENCH_NO_PIN) return;
+  const pid = readFileSync(pidFile, "utf8").split("\n")[0]?.trim();
+  const pinned = pid && spawnSync("taskset", ["-a", "-p", "-c", "0", pid], { stdio: "ignore" });
+  note(
+    pinned && pinned.status === 0
+      ? `Postgres (pid ${pid}) pinned to CPU 0`
+      : "Postgres not pinned (no taskset?)",
+  );
+}
+
 async function prepareDatabase(): Promise<{ url: string; embedded?: EmbeddedPostgres }> {
   let embedded: EmbeddedPostgres | undefined;
   let base = process.env.BENCH_DATABASE_URL;
@@ -68,6 +87,7 @@ async function prepareDatabase(): Promise<{ url: string; embedded?: EmbeddedPost
       note,
     });
     base = embedded.url;
+    pinPostgres(join(DATA_DIR, "bench", "pg", "postmaster.pid"));
   }
   const url = new URL(base);
   url.pathname = "/switchyard_bench";
