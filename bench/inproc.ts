@@ -8,7 +8,7 @@
  * median: under additive noise the minimum is the steadier estimate. What it leaves out (workerd's HTTP
  * server and client, the same for both) is in `npm run bench`.
  *
- *   node --import tsx bench/inproc.ts [--n 4000] [--rounds 9]
+ *   node --import tsx bench/inproc.ts [--n 4000] [--rounds 9] [--c 1]
  *   node --experimental-websocket --import tsx bench/inproc.ts --profile [--n 20000]
  *
  * `--profile` instead records a V8 CPU profile of switchyard's loop through workerd's inspector
@@ -45,6 +45,8 @@ const opt = (name: string, fallback: string): string => {
 };
 const N = Number(opt("n", "4000"));
 const ROUNDS = Number(opt("rounds", "9"));
+/** Requests in flight at once inside the isolate (the full bench's c). */
+const CONCURRENCY = Number(opt("c", "1"));
 const PG_PORT = Number(process.env.INPROC_PG_PORT ?? 54369);
 const PORT = 18690;
 const INSPECTOR_PORT = 9231;
@@ -115,7 +117,7 @@ async function writeConfig(databaseUrl: string, key: string): Promise<string> {
 }
 
 async function call(target: string, n: number): Promise<void> {
-  const res = await fetch(`http://127.0.0.1:${PORT}/${target}?n=${n}`);
+  const res = await fetch(`http://127.0.0.1:${PORT}/${target}?n=${n}&c=${CONCURRENCY}`);
   const text = await res.text();
   if (!res.ok) throw new Error(`${target}: ${res.status} ${text.slice(0, 500)}`);
 }
@@ -183,7 +185,7 @@ async function main() {
     const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
     console.log(
       [
-        `# In-process CPU per request (${N} requests × ${ROUNDS} rounds, load ${load})`,
+        `# In-process CPU per request (${N} requests × ${ROUNDS} rounds, ${CONCURRENCY} in flight, load ${load})`,
         "",
         "| target | µs per request, each round | median | min |",
         "|---|---|---:|---:|",

@@ -85,19 +85,27 @@ export default {
   async fetch(req, env, ctx) {
     const url = new URL(req.url);
     const n = Number(url.searchParams.get("n") ?? "1000");
+    // Requests in flight at once (each of `concurrency` loops runs n / concurrency in a row).
+    const concurrency = Number(url.searchParams.get("c") ?? "1");
     const target = url.pathname.slice(1);
     if (target !== "switchyard" && target !== "floor") return new Response("no such target", { status: 404 });
     const real = globalThis.fetch;
     globalThis.fetch = stubFetch;
+    const one = async () => {
+      const res =
+        target === "floor"
+          ? await floor.fetch(request("/v1/chat/completions", env.INPROC_KEY), env, ctx)
+          : await gateway.fetch(request("/api/v1/chat/completions", env.INPROC_KEY), env, ctx);
+      const text = await res.text();
+      if (res.status !== 200) throw new Error(`${res.status} ${text}`);
+    };
+    const loop = async (count) => {
+      for (let i = 0; i < count; i++) await one();
+    };
     try {
-      for (let i = 0; i < n; i++) {
-        const res =
-          target === "floor"
-            ? await floor.fetch(request("/v1/chat/completions", env.INPROC_KEY), env, ctx)
-            : await gateway.fetch(request("/api/v1/chat/completions", env.INPROC_KEY), env, ctx);
-        const text = await res.text();
-        if (res.status !== 200) return new Response(`request ${i}: ${res.status} ${text}`, { status: 500 });
-      }
+      await Promise.all(Array.from({ length: concurrency }, () => loop(Math.ceil(n / concurrency))));
+    } catch (error) {
+      return new Response(String(error), { status: 500 });
     } finally {
       globalThis.fetch = real;
     }
