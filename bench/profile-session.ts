@@ -28,6 +28,7 @@ import { generateApiKey, hashApiKey, keyLabel } from "../src/auth/api-key.ts";
 import { insertKey } from "../src/db/queries/keys.ts";
 import { moduleIndex, type Profile, summarize } from "./lib/cpuprofile.ts";
 import { connectInspector } from "./lib/inspector.ts";
+import { nonStreamRequest } from "./lib/request-bodies.mjs";
 
 const BENCH_DIR = join(PROJECT_ROOT, "bench");
 const args = process.argv.slice(2);
@@ -122,15 +123,7 @@ function loadFor(name: string, key: string, secs: number): Load {
   const bodyFile = join(outDir, "nonstream-body.json");
   writeFileSync(
     bodyFile,
-    JSON.stringify({
-      model: "bench/gpt-4o-mini",
-      messages: [
-        { role: "system", content: "You are a helpful assistant." },
-        { role: "user", content: "Write one sentence about latency." },
-      ],
-      max_tokens: 128,
-      temperature: 0,
-    }),
+    JSON.stringify(nonStreamRequest(variant.startsWith("floor") ? "gpt-4o-mini" : "bench/gpt-4o-mini")),
   );
   if (name.startsWith("nonstream") || name.startsWith("burst"))
     return {

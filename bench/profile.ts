@@ -18,6 +18,7 @@ import postgres from "postgres";
 import { createApp } from "../src/app.ts";
 import { generateApiKey, hashApiKey, keyLabel } from "../src/auth/api-key.ts";
 import { insertKey } from "../src/db/queries/keys.ts";
+import { nonStreamRequest } from "./lib/request-bodies.mjs";
 
 const url = process.env.PROFILE_DATABASE_URL;
 if (!url) throw new Error("PROFILE_DATABASE_URL=postgres://… (a database seeded by npm run bench)");
@@ -68,15 +69,7 @@ const body = JSON.stringify(
         messages: [{ role: "user", content: "Say hello." }],
         max_tokens: 64,
       }
-    : {
-        model: "bench/gpt-4o-mini",
-        messages: [
-          { role: "system", content: "You are a helpful assistant." },
-          { role: "user", content: "Write one sentence about latency." },
-        ],
-        max_tokens: 128,
-        temperature: 0,
-      },
+    : nonStreamRequest("bench/gpt-4o-mini"),
 );
 
 async function once(): Promise<void> {

@@ -15,6 +15,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { measure, rssMiB, treePids } from "./lib/proc.mjs";
+import { nonStreamRequest } from "./lib/request-bodies.mjs";
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -239,15 +240,7 @@ const PROMPT_KB = Math.max(0, Number(A["prompt-kb"]) || 0);
 const PAD = PROMPT_KB
   ? ` ${"lorem ipsum dolor sit amet ".repeat(Math.ceil((PROMPT_KB * 1024) / 27)).slice(0, PROMPT_KB * 1024)}`
   : "";
-const NONSTREAM_BODY = JSON.stringify({
-  model: "gpt-4o-mini",
-  messages: [
-    { role: "system", content: "You are a helpful assistant." },
-    { role: "user", content: `Write one sentence about latency.${PAD}` },
-  ],
-  max_tokens: 128,
-  temperature: 0,
-});
+const NONSTREAM_BODY = JSON.stringify(nonStreamRequest("gpt-4o-mini", PAD));
 const bodyFor = (t) =>
   t.modelPrefix
     ? NONSTREAM_BODY.replace('"model":"gpt-4o-mini"', `"model":"${t.modelPrefix}gpt-4o-mini"`)

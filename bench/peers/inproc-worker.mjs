@@ -10,6 +10,7 @@
 //   GET /floor?n=5000        the bench floor's handler with floor-js-pump's non-streaming rewrite:
 //                            Hono route, parse the body, fetch, parse, stamp one field, serialise
 import { Hono } from "hono";
+import { nonStreamRequest } from "../lib/request-bodies.mjs";
 import gateway from "./index.js";
 
 const CONTENT = "Latency is the time between asking and hearing back. ".repeat(14);
@@ -37,15 +38,7 @@ const COMPLETION = JSON.stringify({
   system_fingerprint: "fp_inproc",
 });
 
-const BODY = JSON.stringify({
-  model: "bench/gpt-4o-mini",
-  messages: [
-    { role: "system", content: "You are a helpful assistant." },
-    { role: "user", content: "Write one sentence about latency." },
-  ],
-  max_tokens: 128,
-  temperature: 0,
-});
+const BODY = JSON.stringify(nonStreamRequest("bench/gpt-4o-mini"));
 
 const stubFetch = async () =>
   new Response(COMPLETION, { status: 200, headers: { "content-type": "application/json" } });
