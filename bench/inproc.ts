@@ -10,6 +10,8 @@
  *
  *   node --import tsx bench/inproc.ts [--n 4000] [--rounds 9] [--c 1]
  *   node --experimental-websocket --import tsx bench/inproc.ts --profile [--n 20000]
+ *   node --import tsx bench/inproc.ts --real-upstream   # the bench's mock over real sockets, no stub
+ *   node --import tsx bench/inproc.ts --real-upstream --floor-extras signal,timer   # price those on the floor
  *
  * `--profile` instead records a V8 CPU profile of switchyard's loop through workerd's inspector
  * and prints where the time goes (bench/lib/cpuprofile.ts): the handler alone, far more samples
@@ -51,6 +53,12 @@ const PG_PORT = Number(process.env.INPROC_PG_PORT ?? 54369);
 const PORT = 18690;
 const INSPECTOR_PORT = 9231;
 const PROFILE = args.includes("--profile");
+/** Calls the bench's mock over real sockets instead of the in-isolate stub. */
+const REAL_UPSTREAM = args.includes("--real-upstream");
+const MOCK_PORT = 18091;
+/** Switchyard's outbound extras added to the floor's handler, to price each: `signal`, `timer`. */
+const FLOOR_EXTRAS = opt("floor-extras", "");
+const MOCK_URL = `http://127.0.0.1:${MOCK_PORT}`;
 const note = (m: string) => console.error(`inproc: ${m}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const TICK_US = 1_000_000 / 100; // /proc/<pid>/stat counts 1/100 s (CLK_TCK)
@@ -65,7 +73,7 @@ async function seed(url: string): Promise<string> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
     const db = drizzle(sql);
-    await loadCatalog(db, benchCatalog("http://upstream.invalid", ["gpt-4o-mini"], "inproc catalog"), {
+    await loadCatalog(db, benchCatalog(MOCK_URL, ["gpt-4o-mini"], "inproc catalog"), {
       prune: true,
     });
     const key = generateApiKey();
@@ -108,7 +116,7 @@ async function writeConfig(databaseUrl: string, key: string): Promise<string> {
     databaseUrl,
     compatibilityDate: settings.compatibilityDate,
     compatibilityFlags: settings.compatibilityFlags,
-    text: { ...settings.vars, [BENCH_PROVIDER_SECRET]: "sk-inproc", INPROC_KEY: key },
+    text: { ...settings.vars, [BENCH_PROVIDER_SECRET]: "sk-inproc", INPROC_KEY: key, UPSTREAM_URL: MOCK_URL },
     fromEnvironment: [],
   }).replace("  modules = [\n", '  modules = [\n    (name = "inproc.js", esModule = embed "inproc.js"),\n');
   const file = join(dir, "config.capnp");
@@ -117,7 +125,10 @@ async function writeConfig(databaseUrl: string, key: string): Promise<string> {
 }
 
 async function call(target: string, n: number): Promise<void> {
-  const res = await fetch(`http://127.0.0.1:${PORT}/${target}?n=${n}&c=${CONCURRENCY}`);
+  const upstream = REAL_UPSTREAM ? "&upstream=real" : "";
+  const res = await fetch(
+    `http://127.0.0.1:${PORT}/${target}?n=${n}&c=${CONCURRENCY}${upstream}&floor=${FLOOR_EXTRAS}`,
+  );
   const text = await res.text();
   if (!res.ok) throw new Error(`${target}: ${res.status} ${text.slice(0, 500)}`);
 }
@@ -150,12 +161,22 @@ async function main() {
     note,
   });
   let workerd: ReturnType<typeof spawn> | undefined;
+  let mock: ReturnType<typeof spawn> | undefined;
   try {
     const url = new URL(pg.url);
     url.pathname = "/switchyard_bench";
     await ensureDatabase(url.toString());
     await migrateDatabase(url.toString());
     const config = await writeConfig(url.toString(), await seed(url.toString()));
+    if (REAL_UPSTREAM) {
+      mock = spawn(
+        "taskset",
+        ["-c", "0", process.execPath, join(PROJECT_ROOT, "bench", "mock-upstream.mjs"), String(MOCK_PORT)],
+        {
+          stdio: "ignore",
+        },
+      );
+    }
     const inspector = PROFILE ? [`--inspector-addr=127.0.0.1:${INSPECTOR_PORT}`] : [];
     workerd = spawn("taskset", ["-c", "1", workerdBinary(), "serve", config, ...inspector], {
       stdio: ["ignore", "ignore", "inherit"],
@@ -185,7 +206,7 @@ async function main() {
     const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
     console.log(
       [
-        `# In-process CPU per request (${N} requests × ${ROUNDS} rounds, ${CONCURRENCY} in flight, load ${load})`,
+        `# In-process CPU per request (${N} requests × ${ROUNDS} rounds, ${CONCURRENCY} in flight, upstream ${REAL_UPSTREAM ? "the mock" : "stubbed"}, load ${load})`,
         "",
         "| target | µs per request, each round | median | min |",
         "|---|---|---:|---:|",
@@ -197,6 +218,7 @@ async function main() {
     );
   } finally {
     workerd?.kill("SIGTERM");
+    mock?.kill("SIGTERM");
     await sleep(300);
     await pg.stop();
   }

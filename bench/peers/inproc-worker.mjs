@@ -3,7 +3,7 @@
 // that answers at once with a recorded-shape OpenAI completion. No sockets, no load generator, no
 // HTTP parsing: what is measured is the handler's own work in workerd — JS, the runtime APIs it
 // calls, and the garbage it leaves — which the full bench cannot separate from the noise of two
-// shared cores.
+// shared cores. With `?upstream=real` the stub is left out and both go to the bench's mock.
 //
 //   GET /switchyard?n=5000   the production bundle's fetch entry (`./index.js`), a real key, the
 //                            real catalog and usage outbox (Postgres through the Hyperdrive binding)
@@ -43,14 +43,22 @@ const BODY = JSON.stringify(nonStreamRequest("bench/gpt-4o-mini"));
 const stubFetch = async () =>
   new Response(COMPLETION, { status: 200, headers: { "content-type": "application/json" } });
 
+/** Set per call from `?floor=`: "signal" (an AbortSignal on the fetch), "timer" (a first-byte timer). */
+let floorExtras = "";
+
 const floor = new Hono();
 floor.post("/v1/chat/completions", async (c) => {
   const body = await c.req.json();
-  const up = await fetch("http://upstream/v1/chat/completions", {
+  // Switchyard's outbound extras, one at a time, to price them on the floor (`?floor=signal,timer`).
+  const controller = floorExtras.includes("signal") ? new AbortController() : undefined;
+  const timer = floorExtras.includes("timer") ? setTimeout(() => controller?.abort(), 60000) : undefined;
+  const up = await fetch(`${c.env.UPSTREAM_URL ?? "http://upstream"}/v1/chat/completions`, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: c.req.header("authorization") ?? "" },
     body: JSON.stringify(body),
+    ...(controller ? { signal: controller.signal } : {}),
   });
+  if (timer) clearTimeout(timer);
   const completion = await up.json();
   completion.provider = "floor";
   return new Response(JSON.stringify(completion), {
@@ -82,8 +90,11 @@ export default {
     const concurrency = Number(url.searchParams.get("c") ?? "1");
     const target = url.pathname.slice(1);
     if (target !== "switchyard" && target !== "floor") return new Response("no such target", { status: 404 });
+    // `?upstream=real`: the requests go to the bench's mock over a real socket (UPSTREAM_URL).
+    const stubbed = url.searchParams.get("upstream") !== "real";
+    floorExtras = url.searchParams.get("floor") ?? "";
     const real = globalThis.fetch;
-    globalThis.fetch = stubFetch;
+    if (stubbed) globalThis.fetch = stubFetch;
     const one = async () => {
       const res =
         target === "floor"
