@@ -7,9 +7,9 @@
  * The rows travel as one JSON parameter, an array of arrays (RECORD_COLUMNS): building a
  * 30-column, N-row parameter list in the Worker cost more CPU than the request it recorded.
  */
-import { sql } from "drizzle-orm";
+import { getTableColumns, is, SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
-import type { generations } from "../db/schema";
+import { generations } from "../db/schema";
 
 export type GenerationRow = typeof generations.$inferInsert;
 
@@ -25,59 +25,41 @@ export function fromMessage(message: GenerationMessage): GenerationRow {
 }
 
 /**
- * The columns a batch fills, in the order of each row's JSON array, with their SQL types and how
- * a row gives its value (absent → null, or the column's own default where it has one). Rows
- * travel as arrays, not objects: half the bytes to serialise, copy into the wire buffer and
- * parse — per row, on the gateway's CPU. The insert is generated from this table, so a column
- * and its position cannot drift apart; test/unit/usage/record.test.ts checks that it names every
- * column of `generations`.
+ * The columns a batch fills, in the order of each row's JSON array: read off the table itself,
+ * so the insert cannot drift from the schema. A row gives each column its own field, else the
+ * column's default (cancelled false, tokens 0, cost "0", attempts []), else null. Rows travel as
+ * arrays, not objects: half the bytes to serialise, copy into the wire buffer and parse — per
+ * row, on the gateway's CPU.
  */
-type Column = readonly [name: string, type: string, value: (row: GenerationRow) => unknown];
+interface RecordColumn {
+  key: keyof GenerationRow;
+  name: string;
+  /** The column's SQL type, as the insert casts to it. */
+  type: string;
+  fallback: unknown;
+}
 
-export const RECORD_COLUMNS: readonly Column[] = [
-  ["id", "text", (r) => r.id],
-  [
-    "created_at",
-    "timestamptz",
-    (r) => (r.createdAt instanceof Date ? r.createdAt.toISOString() : r.createdAt),
-  ],
-  ["account_id", "uuid", (r) => r.accountId],
-  ["key_hash", "text", (r) => r.keyHash],
-  ["requested_model", "text", (r) => r.requestedModel],
-  ["model", "text", (r) => r.model],
-  ["provider_slug", "text", (r) => r.providerSlug],
-  ["provider_name", "text", (r) => r.providerName],
-  ["upstream_id", "text", (r) => r.upstreamId],
-  ["streamed", "boolean", (r) => r.streamed],
-  ["cancelled", "boolean", (r) => r.cancelled ?? false],
-  ["status", "integer", (r) => r.status],
-  ["finish_reason", "text", (r) => r.finishReason],
-  ["native_finish_reason", "text", (r) => r.nativeFinishReason],
-  ["tokens_prompt", "integer", (r) => r.tokensPrompt ?? 0],
-  ["tokens_completion", "integer", (r) => r.tokensCompletion ?? 0],
-  ["tokens_reasoning", "integer", (r) => r.tokensReasoning ?? 0],
-  ["tokens_cached", "integer", (r) => r.tokensCached ?? 0],
-  ["tokens_cache_write", "integer", (r) => r.tokensCacheWrite ?? 0],
-  ["usage_estimated", "boolean", (r) => r.usageEstimated ?? false],
-  ["total_cost", "numeric", (r) => r.totalCost ?? "0"],
-  ["latency_ms", "integer", (r) => r.latencyMs],
-  ["generation_time_ms", "integer", (r) => r.generationTimeMs],
-  ["time_to_first_token_ms", "integer", (r) => r.timeToFirstTokenMs],
-  ["attempts", "jsonb", (r) => r.attempts ?? []],
-  ["compression", "jsonb", (r) => r.compression],
-  ["raw_usage", "jsonb", (r) => r.rawUsage],
-  ["error", "jsonb", (r) => r.error],
-  ["http_referer", "text", (r) => r.httpReferer],
-  ["app_title", "text", (r) => r.appTitle],
-  ["user_agent", "text", (r) => r.userAgent],
-  ["external_user", "text", (r) => r.externalUser],
-  ["session_id", "text", (r) => r.sessionId],
-];
+export const RECORD_COLUMNS: readonly RecordColumn[] = Object.entries(getTableColumns(generations)).map(
+  ([key, column]) => {
+    // A default computed by the database cannot be written into a row that always names the column.
+    if (is(column.default, SQL))
+      throw new Error(`generations.${column.name}: SQL defaults are not supported here`);
+    return {
+      key: key as keyof GenerationRow,
+      name: column.name,
+      type: column.getSQLType(),
+      fallback: column.default ?? null,
+    };
+  },
+);
 
-/** One row as the JSON array the batch statement reads (`undefined` written as null). */
+/** One row as the JSON array the batch statement reads (dates serialise as ISO strings). */
 export function recordArray(row: GenerationRow): unknown[] {
   const values = new Array<unknown>(RECORD_COLUMNS.length);
-  for (let i = 0; i < RECORD_COLUMNS.length; i++) values[i] = (RECORD_COLUMNS[i] as Column)[2](row) ?? null;
+  for (let i = 0; i < RECORD_COLUMNS.length; i++) {
+    const column = RECORD_COLUMNS[i] as RecordColumn;
+    values[i] = row[column.key] ?? column.fallback;
+  }
   return values;
 }
 
@@ -85,10 +67,10 @@ export function recordArray(row: GenerationRow): unknown[] {
  * `r->>i` is SQL null for a JSON null; a jsonb value needs `nullif` (`r->i` of a JSON null is the
  * jsonb `null`, not SQL null).
  */
-const SELECT_LIST = RECORD_COLUMNS.map(([, type], i) =>
+const SELECT_LIST = RECORD_COLUMNS.map(({ type }, i) =>
   type === "jsonb" ? `nullif(r->${i}, 'null'::jsonb)` : `(r->>${i})::${type}`,
 ).join(", ");
-const COLUMN_LIST = RECORD_COLUMNS.map(([name]) => name).join(", ");
+const COLUMN_LIST = RECORD_COLUMNS.map(({ name }) => name).join(", ");
 
 /** Inserts the generations and settles their cost; returns how many were new. */
 export async function settleGenerations(db: Db, rows: readonly GenerationRow[]): Promise<number> {
