@@ -37,6 +37,8 @@ const opt = (name: string, fallback: string): string => {
   return i >= 0 && args[i + 1] ? (args[i + 1] as string) : fallback;
 };
 const variant = opt("variant", "switchyard-queue");
+/** The floor Worker serves OpenAI's path and takes the upstream's model name; Switchyard OpenRouter's. */
+const isFloor = variant.startsWith("floor");
 const seconds = Number(opt("seconds", "8"));
 const loads = opt("loads", "nonstream-c1,stream-c10,paced-c10,nonstream-c64,burst-c64").split(",");
 const resultsDir = resolve(
@@ -114,17 +116,13 @@ interface Load {
   perUnit: (r: { ok: number; frames_per_stream: number }) => number;
 }
 function loadFor(name: string, key: string, secs: number): Load {
-  // The floor Worker serves OpenAI's path; Switchyard OpenRouter's.
-  const path = variant.startsWith("floor") ? "/v1/chat/completions" : "/api/v1/chat/completions";
+  const path = isFloor ? "/v1/chat/completions" : "/api/v1/chat/completions";
   const url = `http://127.0.0.1:${gatewayPort}${path}`;
   const common = ["--json", "--url", url, "--header", `authorization: Bearer ${key}`, "--timeout", "30000"];
   const client = join(BENCH_DIR, "stream-client.mjs");
   const conc = /-c(\d+)$/.exec(name)?.[1] ?? "1";
   const bodyFile = join(outDir, "nonstream-body.json");
-  writeFileSync(
-    bodyFile,
-    JSON.stringify(nonStreamRequest(variant.startsWith("floor") ? "gpt-4o-mini" : "bench/gpt-4o-mini")),
-  );
+  writeFileSync(bodyFile, JSON.stringify(nonStreamRequest(isFloor ? "gpt-4o-mini" : "bench/gpt-4o-mini")));
   if (name.startsWith("nonstream") || name.startsWith("burst"))
     return {
       client: [
