@@ -60,6 +60,7 @@ import {
   summarizeAllocations,
 } from "./lib/heap-snapshot.ts";
 import { connectInspector } from "./lib/inspector.ts";
+import { parseV8Flags, withV8Flags } from "./lib/v8-flags.ts";
 
 const args = process.argv.slice(2);
 const opt = (name: string, fallback: string): string => {
@@ -78,7 +79,7 @@ const CPU_LOAD = args.includes("--cpu");
 /** Sampling heap profile over the first round: what the streams allocate, by module and function. */
 const ALLOC = args.includes("--alloc");
 /** V8 flags for every target's workerd (config `v8Flags`), e.g. "--max-semi-space-size=1". */
-const V8_FLAGS = opt("v8-flags", "").split(" ").filter(Boolean);
+const V8_FLAGS = parseV8Flags(opt("v8-flags", ""));
 const MODEL = `mock-c${CHUNKS}-d200`;
 /** Pads each held stream's prompt to about this many KiB (what a request keeps alive while it streams). */
 const PROMPT_KB = Number(opt("prompt-kb", "0"));
@@ -400,18 +401,6 @@ async function round(t: Target, pid: number, ins: Inspector, last: boolean, allo
   };
 }
 
-/** The target's config with V8_FLAGS added (written beside it), or the config itself. */
-function withV8Flags(config: string): string {
-  if (V8_FLAGS.length === 0) return config;
-  const file = config.replace(/\.capnp$/, ".v8flags.capnp");
-  const text = readFileSync(config, "utf8").replace(
-    "const config :Workerd.Config = (\n",
-    `const config :Workerd.Config = (\n  v8Flags = [${V8_FLAGS.map((f) => JSON.stringify(f)).join(", ")}],\n`,
-  );
-  writeFileSync(file, text, { mode: 0o600 });
-  return file;
-}
-
 /** CPU of the process per stream and per SSE frame over a 5 s fast-stream load (stream-client.mjs, c=10). */
 async function fastStreamCpu(t: Target, pid: number): Promise<string> {
   const client = (seconds: number) =>
@@ -453,7 +442,7 @@ async function probe(t: Target): Promise<string[]> {
   );
   const gw = start(
     workerdBinary(),
-    ["serve", withV8Flags(t.config), `--inspector-addr=127.0.0.1:${INSPECTOR}`],
+    ["serve", withV8Flags(t.config, V8_FLAGS), `--inspector-addr=127.0.0.1:${INSPECTOR}`],
     {
       BENCH_MOCK_API_KEY: MOCK_KEY,
     },
