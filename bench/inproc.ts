@@ -10,12 +10,16 @@
  *
  *   node --import tsx bench/inproc.ts [--n 4000] [--rounds 9] [--c 1]
  *   node --experimental-websocket --import tsx bench/inproc.ts --profile [--n 20000]
+ *   node --experimental-websocket --import tsx bench/inproc.ts --alloc [--n 5000]   # bytes allocated per request
  *   node --import tsx bench/inproc.ts --real-upstream   # the bench's mock over real sockets, no stub
  *   node --import tsx bench/inproc.ts --real-upstream --floor-extras signal,timer   # price those on the floor
  *
  * `--profile` instead records a V8 CPU profile of switchyard's loop through workerd's inspector
  * and prints where the time goes (bench/lib/cpuprofile.ts): the handler alone, far more samples
- * per request than a profile of the full bench.
+ * per request than a profile of the full bench. `--alloc` records a sampling heap profile (objects
+ * already collected included) of each target's loop and prints KiB allocated per request, by
+ * module and function: what the scavenger has to go through, and — unlike CPU time on this VM —
+ * the same from run to run.
  *
  * Builds the production bundle (as `npm run serve`), starts its own embedded Postgres (port
  * INPROC_PG_PORT or 54369) with the bench catalog and a key, runs workerd pinned to CPU 1, and
@@ -38,6 +42,7 @@ import { loadCatalog } from "../src/catalog/load.ts";
 import { insertKey } from "../src/db/queries/keys.ts";
 import { BENCH_PROVIDER_SECRET, benchCatalog } from "./lib/catalog.ts";
 import { moduleIndex, type Profile, summarize } from "./lib/cpuprofile.ts";
+import { type SamplingHeapProfile, summarizeAllocations } from "./lib/heap-snapshot.ts";
 import { connectInspector } from "./lib/inspector.ts";
 
 const args = process.argv.slice(2);
@@ -53,6 +58,7 @@ const PG_PORT = Number(process.env.INPROC_PG_PORT ?? 54369);
 const PORT = 18690;
 const INSPECTOR_PORT = 9231;
 const PROFILE = args.includes("--profile");
+const ALLOC = args.includes("--alloc");
 /** Calls the bench's mock over real sockets instead of the in-isolate stub. */
 const REAL_UPSTREAM = args.includes("--real-upstream");
 const MOCK_PORT = 18091;
@@ -150,6 +156,26 @@ async function profile(): Promise<void> {
   note(`wrote ${file}`);
 }
 
+/** KiB allocated per request by each target's loop (sampling heap profile), by module and function. */
+async function allocations(): Promise<void> {
+  const session = await connectInspector(`ws://127.0.0.1:${INSPECTOR_PORT}/main`);
+  await session.call("HeapProfiler.enable");
+  const bundle = readFileSync(join(dir, "bundle", "index.js"), "utf8");
+  for (const target of ["floor", "switchyard"]) {
+    await session.call("HeapProfiler.startSampling", {
+      samplingInterval: 256,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
+    await call(target, N);
+    await sleep(1500);
+    const { profile } = (await session.call("HeapProfiler.stopSampling")) as { profile: SamplingHeapProfile };
+    console.log(`\n## ${target}: allocated per request (${N} requests)\n`);
+    console.log(summarizeAllocations(profile, moduleIndex(bundle), N, 25));
+  }
+  session.close();
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 const min = (xs: number[]) => Math.min(...xs);
 
@@ -177,7 +203,7 @@ async function main() {
         },
       );
     }
-    const inspector = PROFILE ? [`--inspector-addr=127.0.0.1:${INSPECTOR_PORT}`] : [];
+    const inspector = PROFILE || ALLOC ? [`--inspector-addr=127.0.0.1:${INSPECTOR_PORT}`] : [];
     workerd = spawn("taskset", ["-c", "1", workerdBinary(), "serve", config, ...inspector], {
       stdio: ["ignore", "ignore", "inherit"],
     });
@@ -187,6 +213,7 @@ async function main() {
     for (const target of ["floor", "switchyard", "floor", "switchyard"]) await call(target, N);
     await sleep(1500);
     if (PROFILE) return await profile();
+    if (ALLOC) return await allocations();
 
     const per: Record<string, number[]> = { floor: [], switchyard: [] };
     for (let round = 0; round < ROUNDS; round++) {
