@@ -229,8 +229,20 @@ export class ChatRun {
     if (charged) applySpend(this.init.key, cost.total);
 
     const now = Date.now();
-    const row = this.baseRow(now);
-    Object.assign(row, {
+    const who = this.attribution;
+    // One literal naming every column (no spread, no assign): the row is built at its full size
+    // at once, on every request.
+    recordGeneration(this.init.scope, {
+      id: this.id,
+      createdAt: new Date(this.init.startedAt),
+      accountId: this.init.key.accountId,
+      keyHash: this.init.key.hash,
+      requestedModel: who.requestedModel,
+      httpReferer: who.httpReferer,
+      appTitle: who.appTitle,
+      userAgent: who.userAgent,
+      externalUser: who.externalUser,
+      sessionId: who.sessionId,
       model: attempt.modelId,
       providerSlug: attempt.provider.slug,
       providerName: attempt.provider.name,
@@ -256,8 +268,7 @@ export class ChatRun {
       error: outcome.error
         ? { code: outcome.error.status, message: outcome.error.message, type: outcome.error.type }
         : null,
-    } satisfies Partial<GenerationRow>);
-    recordGeneration(this.init.scope, row);
+    });
 
     return {
       prompt_tokens: usage.prompt_tokens,

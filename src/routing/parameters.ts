@@ -29,10 +29,13 @@ const FIELDS_BY_PARAMETER: Record<string, readonly (keyof ChatRequest)[]> = {
   reasoning: ["reasoning", "reasoning_effort", "include_reasoning"],
 };
 
+/** The table as pairs, made once: this runs for every attempt of every request. */
+const PARAMETER_FIELDS = Object.entries(FIELDS_BY_PARAMETER);
+
 /** A copy of `req` without the fields of parameters `supported` does not list. */
 export function dropUnsupportedParameters(req: ChatRequest, supported: readonly string[]): ChatRequest {
   let out: ChatRequest | undefined;
-  for (const [parameter, fields] of Object.entries(FIELDS_BY_PARAMETER)) {
+  for (const [parameter, fields] of PARAMETER_FIELDS) {
     if (supported.includes(parameter)) continue;
     for (const field of fields) {
       if (req[field] === undefined) continue;
