@@ -23,7 +23,7 @@ import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { BENCH_PROVIDER_SECRET, benchCatalog } from "../bench/lib/catalog.ts";
 import { writeFloorConfig } from "../bench/lib/floor-config.ts";
-import { parseV8Flags, withV8Flags } from "../bench/lib/v8-flags.ts";
+import { parseV8Flags } from "../bench/lib/v8-flags.ts";
 import { type BenchInfo, targetsReport } from "../bench/targets.ts";
 import { generateApiKey, hashApiKey, keyLabel } from "../src/auth/api-key.ts";
 import { loadCatalog } from "../src/catalog/load.ts";
@@ -57,10 +57,12 @@ mkdirSync(genDir, { recursive: true, mode: 0o700 });
 const MOCK_MODELS = ["gpt-4o-mini", "mock-c5-d0", "mock-c50-d0", "mock-c20-d10", "mock-c20-d200"];
 const PROVIDER_SECRET = BENCH_PROVIDER_SECRET;
 /**
- * BENCH_V8_FLAGS="--flag …": V8 flags for Switchyard's workerd (the floors keep workerd's
- * defaults), for GC and heap experiments.
+ * BENCH_V8_FLAGS="--flag …": V8 flags for Switchyard's workerd instead of the ones `npm run serve`
+ * gives it (SELF_HOST_V8_FLAGS; "" for V8's defaults), for GC and heap experiments. The floors
+ * keep workerd's defaults.
  */
-const V8_FLAGS = parseV8Flags(process.env.BENCH_V8_FLAGS);
+const V8_FLAGS =
+  process.env.BENCH_V8_FLAGS === undefined ? undefined : parseV8Flags(process.env.BENCH_V8_FLAGS);
 
 /**
  * Puts the bench's Postgres on CPU 0 with the mock and the load generators (run-bench.mjs pins
@@ -179,11 +181,12 @@ function gatewayConfig(
         compatibilityFlags: settings.compatibilityFlags,
         text: { ...settings.vars },
         fromEnvironment: [PROVIDER_SECRET],
+        v8Flags: V8_FLAGS,
       }),
     ),
     { mode: 0o600 },
   );
-  return withV8Flags(file, V8_FLAGS);
+  return file;
 }
 
 /** Bytes and gzip -9 bytes of every module in the bundle directory (what a deploy uploads). */
@@ -270,7 +273,7 @@ async function main(): Promise<number> {
       });
       variants.push({ ...gateway, name: "switchyard-queue", port, start: `${workerd} serve ${file}` });
     }
-    if (V8_FLAGS.length > 0) note(`V8 flags for switchyard: ${V8_FLAGS.join(" ")}`);
+    if (V8_FLAGS) note(`V8 flags for switchyard: ${V8_FLAGS.join(" ") || "(V8's defaults)"}`);
     note(`bundle ${bundle.files.join(", ")}: ${(bundle.gzipBytes / 1024).toFixed(1)} KiB gzipped`);
     const code = await runHarness([
       ...peers.flatMap((p) => ["--gateway-json", JSON.stringify(p)]),

@@ -10,15 +10,18 @@ export function parseV8Flags(text: string | undefined): string[] {
   return (text ?? "").split(" ").filter(Boolean);
 }
 
-/** The config with `flags` added, written beside it (`*.v8flags.capnp`); the config itself without flags. */
+/**
+ * The config with `flags` instead of its own (Switchyard's carry SELF_HOST_V8_FLAGS), written
+ * beside it (`*.v8flags.capnp`); the config itself without flags.
+ */
 export function withV8Flags(config: string, flags: readonly string[]): string {
   if (flags.length === 0) return config;
   const file = config.replace(/\.capnp$/, ".v8flags.capnp");
-  const text = readFileSync(config, "utf8").replace(
-    "const config :Workerd.Config = (\n",
-    `const config :Workerd.Config = (\n  v8Flags = [${flags.map((f) => JSON.stringify(f)).join(", ")}],\n`,
-  );
-  if (!text.includes("v8Flags")) throw new Error(`no Workerd.Config to add V8 flags to in ${config}`);
+  const line = `  v8Flags = [${flags.map((f) => JSON.stringify(f)).join(", ")}],\n`;
+  const text = readFileSync(config, "utf8")
+    .replace(/^ {2}v8Flags = \[.*\],\n/m, "")
+    .replace("const config :Workerd.Config = (\n", `const config :Workerd.Config = (\n${line}`);
+  if (!text.includes(line)) throw new Error(`no Workerd.Config to add V8 flags to in ${config}`);
   writeFileSync(file, text, { mode: 0o600 });
   return file;
 }
