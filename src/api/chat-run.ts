@@ -231,8 +231,9 @@ export class ChatRun {
     const now = Date.now();
     const who = this.attribution;
     // One literal naming every column (no spread, no assign): the row is built at its full size
-    // at once, on every request.
-    recordGeneration(this.init.scope, {
+    // at once, on every request. `satisfies` makes a field added to Attribution a compile error
+    // until it is named here too.
+    const row = {
       id: this.id,
       createdAt: new Date(this.init.startedAt),
       accountId: this.init.key.accountId,
@@ -268,7 +269,8 @@ export class ChatRun {
       error: outcome.error
         ? { code: outcome.error.status, message: outcome.error.message, type: outcome.error.type }
         : null,
-    });
+    } satisfies GenerationRow & Record<keyof Attribution, unknown>;
+    recordGeneration(this.init.scope, row);
 
     return {
       prompt_tokens: usage.prompt_tokens,
