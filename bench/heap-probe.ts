@@ -45,9 +45,7 @@ import { startEmbeddedPostgres } from "../scripts/lib/embedded-postgres.ts";
 import { ensureDatabase, migrateDatabase } from "../scripts/lib/migrate.ts";
 import { DATA_DIR, PROJECT_ROOT } from "../scripts/lib/paths.ts";
 import { readWranglerSettings, renderWorkerdConfig, workerdBinary } from "../scripts/lib/workerd-config.ts";
-import { generateApiKey, hashApiKey, keyLabel } from "../src/auth/api-key.ts";
 import { loadCatalog } from "../src/catalog/load.ts";
-import { insertKey } from "../src/db/queries/keys.ts";
 import { benchCatalog } from "./lib/catalog.ts";
 import { moduleIndex } from "./lib/cpuprofile.ts";
 import { writeFloorConfig } from "./lib/floor-config.ts";
@@ -60,6 +58,7 @@ import {
   summarizeAllocations,
 } from "./lib/heap-snapshot.ts";
 import { connectInspector } from "./lib/inspector.ts";
+import { insertBenchKey } from "./lib/key.ts";
 import { parseV8Flags, withV8Flags } from "./lib/v8-flags.ts";
 
 const args = process.argv.slice(2);
@@ -289,19 +288,13 @@ async function switchyardTarget(databaseUrl: string, port: number): Promise<Targ
     { mode: 0o600 },
   );
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
-  const key = generateApiKey();
+  let key: string;
   try {
     const db = drizzle(sql);
     const models = [...new Set(["gpt-4o-mini", "mock-c5-d0", "mock-c50-d0", MODEL])];
     const catalog = benchCatalog(`http://127.0.0.1:${MOCK_PORT}`, models, "heap-probe catalog");
     await loadCatalog(db, catalog, { prune: true });
-    await insertKey(db, {
-      hash: await hashApiKey(key),
-      label: keyLabel(key),
-      name: `heap-probe ${stamp}`,
-      credits: "1000000",
-      limit: null,
-    });
+    ({ key } = await insertBenchKey(db, `heap-probe ${stamp}`));
   } finally {
     await sql.end();
   }

@@ -37,13 +37,12 @@ import { startEmbeddedPostgres } from "../scripts/lib/embedded-postgres.ts";
 import { ensureDatabase, migrateDatabase } from "../scripts/lib/migrate.ts";
 import { DATA_DIR, PROJECT_ROOT } from "../scripts/lib/paths.ts";
 import { readWranglerSettings, renderWorkerdConfig, workerdBinary } from "../scripts/lib/workerd-config.ts";
-import { generateApiKey, hashApiKey, keyLabel } from "../src/auth/api-key.ts";
 import { loadCatalog } from "../src/catalog/load.ts";
-import { insertKey } from "../src/db/queries/keys.ts";
 import { BENCH_PROVIDER_SECRET, benchCatalog } from "./lib/catalog.ts";
 import { moduleIndex, type Profile, summarize } from "./lib/cpuprofile.ts";
 import { type SamplingHeapProfile, summarizeAllocations } from "./lib/heap-snapshot.ts";
 import { connectInspector } from "./lib/inspector.ts";
+import { insertBenchKey } from "./lib/key.ts";
 
 const args = process.argv.slice(2);
 const opt = (name: string, fallback: string): string => {
@@ -82,15 +81,7 @@ async function seed(url: string): Promise<string> {
     await loadCatalog(db, benchCatalog(MOCK_URL, ["gpt-4o-mini"], "inproc catalog"), {
       prune: true,
     });
-    const key = generateApiKey();
-    await insertKey(db, {
-      hash: await hashApiKey(key),
-      label: keyLabel(key),
-      name: "inproc",
-      credits: "1000000",
-      limit: null,
-    });
-    return key;
+    return (await insertBenchKey(db, "inproc")).key;
   } finally {
     await sql.end();
   }

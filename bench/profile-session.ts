@@ -24,10 +24,9 @@ import postgres from "postgres";
 import { startEmbeddedPostgres } from "../scripts/lib/embedded-postgres.ts";
 import { DATA_DIR, PROJECT_ROOT } from "../scripts/lib/paths.ts";
 import { workerdBinary } from "../scripts/lib/workerd-config.ts";
-import { generateApiKey, hashApiKey, keyLabel } from "../src/auth/api-key.ts";
-import { insertKey } from "../src/db/queries/keys.ts";
 import { moduleIndex, type Profile, summarize } from "./lib/cpuprofile.ts";
 import { connectInspector } from "./lib/inspector.ts";
+import { insertBenchKey } from "./lib/key.ts";
 import { nonStreamRequest } from "./lib/request-bodies.mjs";
 
 const BENCH_DIR = join(PROJECT_ROOT, "bench");
@@ -160,14 +159,7 @@ async function main() {
     const url = new URL(pg.url);
     url.pathname = "/switchyard_bench";
     const sql = postgres(url.toString(), { max: 1, onnotice: () => {} });
-    const key = generateApiKey();
-    await insertKey(drizzle(sql), {
-      hash: await hashApiKey(key),
-      label: keyLabel(key),
-      name: `profile ${new Date().toISOString()}`,
-      credits: "1000000",
-      limit: null,
-    });
+    const { key } = await insertBenchKey(drizzle(sql), `profile ${new Date().toISOString()}`);
     await sql.end();
 
     start("taskset", ["-c", "0", process.execPath, join(BENCH_DIR, "mock-upstream.mjs"), String(MOCK_PORT)]);

@@ -16,8 +16,7 @@
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { createApp } from "../src/app.ts";
-import { generateApiKey, hashApiKey, keyLabel } from "../src/auth/api-key.ts";
-import { insertKey } from "../src/db/queries/keys.ts";
+import { insertBenchKey } from "./lib/key.ts";
 import { nonStreamRequest } from "./lib/request-bodies.mjs";
 
 const url = process.env.PROFILE_DATABASE_URL;
@@ -29,16 +28,7 @@ async function key(): Promise<string> {
   if (process.env.PROFILE_KEY) return process.env.PROFILE_KEY;
   const sql = postgres(url as string, { max: 1, onnotice: () => {} });
   try {
-    const k = generateApiKey();
-    const hash = await hashApiKey(k);
-    await insertKey(drizzle(sql), {
-      hash,
-      label: keyLabel(k),
-      name: "profile",
-      credits: "1000000",
-      limit: null,
-    });
-    return k;
+    return (await insertBenchKey(drizzle(sql), "profile")).key;
   } finally {
     await sql.end();
   }

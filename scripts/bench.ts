@@ -23,11 +23,10 @@ import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { BENCH_PROVIDER_SECRET, benchCatalog } from "../bench/lib/catalog.ts";
 import { writeFloorConfig } from "../bench/lib/floor-config.ts";
+import { insertBenchKey } from "../bench/lib/key.ts";
 import { parseV8Flags } from "../bench/lib/v8-flags.ts";
 import { type BenchInfo, targetsReport } from "../bench/targets.ts";
-import { generateApiKey, hashApiKey, keyLabel } from "../src/auth/api-key.ts";
 import { loadCatalog } from "../src/catalog/load.ts";
-import { insertKey } from "../src/db/queries/keys.ts";
 import * as schema from "../src/db/schema.ts";
 import { ensureBundle, WRANGLER_ENV } from "./lib/bundle.ts";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "./lib/embedded-postgres.ts";
@@ -109,16 +108,7 @@ async function seed(url: string): Promise<{ key: string; hash: string }> {
   try {
     const db = drizzle(sql);
     await loadCatalog(db, benchCatalog(mockUrl, MOCK_MODELS), { prune: true });
-    const key = generateApiKey();
-    const hash = await hashApiKey(key);
-    await insertKey(db, {
-      hash,
-      label: keyLabel(key),
-      name: `bench ${stamp}`,
-      credits: "1000000",
-      limit: null,
-    });
-    return { key, hash };
+    return await insertBenchKey(db, `bench ${stamp}`);
   } finally {
     await sql.end();
   }
