@@ -1,7 +1,7 @@
 /**
  * The benchmark's catalog: one OpenAI-dialect provider at the mock upstream, `bench/<name>` →
  * upstream `<name>` (the mock reads chunk count and pacing from the name, e.g. `mock-c20-d200`).
- * Shared by `scripts/bench.ts` and `bench/heap-probe.ts`.
+ * Shared by `scripts/bench.ts`, `bench/heap-probe.ts` and `bench/inproc.ts`.
  */
 import { parseCatalog } from "../../src/catalog/parse.ts";
 

@@ -344,6 +344,7 @@ export class ChatRun {
     );
   }
 
+  /** The row's identity and attribution, for `recordFailure` (cold); `finish` names the same fields in its own literal. */
   private baseRow(now: number): GenerationRow {
     return {
       id: this.id,
