@@ -3,7 +3,7 @@ import { createChatApp, isChatCompletionsRequest } from "./api/chat-completions"
 import { createApp } from "./app";
 import { createDb } from "./db/client";
 import type { Bindings } from "./env";
-import { fromMessage, type GenerationMessage, settleGenerations } from "./usage/record";
+import { type GenerationRow, settleGenerations } from "./usage/record";
 
 const app = createApp();
 const chat = createChatApp();
@@ -20,8 +20,8 @@ export default {
   async queue(batch, env) {
     await settleGenerations(
       createDb(env.HYPERDRIVE.connectionString),
-      batch.messages.map((m) => fromMessage(m.body)),
+      batch.messages.map((m) => m.body),
     );
     batch.ackAll();
   },
-} satisfies ExportedHandler<Bindings, GenerationMessage>;
+} satisfies ExportedHandler<Bindings, GenerationRow>;

@@ -235,7 +235,7 @@ export class ChatRun {
     // until it is named here too.
     const row = {
       id: this.id,
-      createdAt: new Date(this.init.startedAt),
+      createdAt: new Date(this.init.startedAt).toISOString(),
       accountId: this.init.key.accountId,
       keyHash: this.init.key.hash,
       requestedModel: who.requestedModel,
@@ -348,7 +348,7 @@ export class ChatRun {
   private baseRow(now: number): GenerationRow {
     return {
       id: this.id,
-      createdAt: new Date(this.init.startedAt),
+      createdAt: new Date(this.init.startedAt).toISOString(),
       accountId: this.init.key.accountId,
       keyHash: this.init.key.hash,
       status: 0,

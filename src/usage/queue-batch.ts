@@ -11,7 +11,7 @@
  * the fallback both write idempotently by generation id, so a row is never charged twice.
  */
 import { withTimeout } from "../cache/swr";
-import { type GenerationMessage, type GenerationRow, toMessage } from "./record";
+import type { GenerationRow } from "./record";
 
 export const QUEUE_LIMITS = {
   messagesPerBatch: 100,
@@ -40,12 +40,12 @@ const DEFAULTS: QueueBatchOptions = {
 };
 
 /** The one method of the `Queue` binding this module uses. */
-export type UsageQueue = Pick<Queue<GenerationMessage>, "sendBatch">;
+export type UsageQueue = Pick<Queue<GenerationRow>, "sendBatch">;
 
 /** One `sendBatch` call's worth: the messages and the rows they came from (for the fallback). */
 export interface Batch {
   rows: GenerationRow[];
-  messages: MessageSendRequest<GenerationMessage>[];
+  messages: MessageSendRequest<GenerationRow>[];
 }
 
 export class QueueBatcher {
@@ -141,8 +141,7 @@ export function packBatches(rows: readonly GenerationRow[]): {
   let current: Batch | undefined;
   let currentBytes = 0;
   for (const row of rows) {
-    const body = toMessage(row);
-    const bytes = utf8Length(JSON.stringify(body)) + limits.metadataBytes;
+    const bytes = utf8Length(JSON.stringify(row)) + limits.metadataBytes;
     if (bytes > limits.bytesPerMessage) {
       oversized.push(row);
       continue;
@@ -157,7 +156,7 @@ export function packBatches(rows: readonly GenerationRow[]): {
       batches.push(current);
     }
     current.rows.push(row);
-    current.messages.push({ body, contentType: "json" });
+    current.messages.push({ body: row, contentType: "json" });
     currentBytes += bytes;
   }
   return { batches, oversized };

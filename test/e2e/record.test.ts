@@ -36,7 +36,7 @@ async function keyOf(hash: string) {
 function row(id: string, keyHash: string, accountId: string, createdAt: string, cost: string): GenerationRow {
   return {
     id,
-    createdAt: new Date(createdAt),
+    createdAt,
     accountId,
     keyHash,
     requestedModel: "test/gpt",
@@ -88,7 +88,7 @@ describe("settleGenerations", () => {
     const accountId = (await keyOf(k.hash)).account_id;
     const full: GenerationRow = {
       id: "gen-1795000100-ffffffffffffffffffff",
-      createdAt: new Date("2026-11-28T12:34:56.789Z"),
+      createdAt: "2026-11-28T12:34:56.789Z",
       accountId,
       keyHash: k.hash,
       requestedModel: "openrouter/auto",
@@ -139,7 +139,7 @@ describe("settleGenerations", () => {
     };
     const sparse: GenerationRow = {
       id: "gen-1795000101-ssssssssssssssssssss",
-      createdAt: new Date("2026-11-28T12:34:57.000Z"),
+      createdAt: "2026-11-28T12:34:57.000Z",
       accountId,
       keyHash: k.hash,
       requestedModel: "test/gpt",
@@ -153,7 +153,7 @@ describe("settleGenerations", () => {
       .from(generations)
       .where(inArray(generations.id, [full.id, sparse.id]))
       .orderBy(generations.id);
-    expect(stored[0]).toEqual(full);
+    expect(stored[0]).toEqual({ ...full, createdAt: new Date(full.createdAt) });
     // SQL nulls, not the jsonb value `null` (which reads back as null in JS too).
     const [nulls] = await sql<{ n: number }[]>`
       select count(*)::int as n from generations
@@ -161,6 +161,7 @@ describe("settleGenerations", () => {
     expect(nulls?.n).toBe(1);
     expect(stored[1]).toEqual({
       ...sparse,
+      createdAt: new Date(sparse.createdAt),
       model: null,
       providerSlug: null,
       providerName: null,

@@ -20,7 +20,7 @@ const { recordGeneration } = await import("../../../src/usage/sink");
 function row(id: string): GenerationRow {
   return {
     id,
-    createdAt: new Date("2026-11-28T00:00:00Z"),
+    createdAt: "2026-11-28T00:00:00.000Z",
     accountId: "00000000-0000-0000-0000-000000000001",
     keyHash: "k".repeat(64),
     requestedModel: "m",
