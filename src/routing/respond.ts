@@ -108,7 +108,8 @@ function observe(outcome: StreamOutcome, chunk: ProviderChunk, now: number): voi
   }
 }
 
-function chunkOf(
+/** One stamped chunk as the client receives it (exported for bench/peers/micro-worker.ts). */
+export function chunkOf(
   stamp: Stamp,
   choices: ChunkChoice[],
   fingerprint: string | null | undefined,
