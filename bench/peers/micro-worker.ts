@@ -9,7 +9,9 @@
  */
 import { openaiAdapter } from "../../src/providers/openai";
 import type { CallContext, ProviderChunk, Target } from "../../src/providers/types";
-import { chunkOf, completionBody, type Stamp } from "../../src/routing/respond";
+import type { ServedStream } from "../../src/routing/execute";
+import type { Attempt } from "../../src/routing/plan";
+import { chunkOf, completionBody, type Stamp, sseBody } from "../../src/routing/respond";
 import type { ChatRequest } from "../../src/schema/chat-request";
 import { isPlainChatRequest } from "../../src/schema/chat-request-guard";
 import { createSseDecoder } from "../../src/sse/decode";
@@ -204,7 +206,80 @@ const cases: Record<string, { unit: string; run: Case }> = {
       return bytes;
     },
   },
+  /**
+   * A streamed frame through the response body: the translated chunks of 50-frame streams, one
+   * upstream read each, through sseBody (stamp, usage bookkeeping, the JS byte pipe) and read out
+   * as workerd's HTTP layer would: the stream plumbing a frame pays on top of "stream-frame".
+   */
+  "sse-body": {
+    unit: "frame",
+    async run(n) {
+      const batches = translatedBatches();
+      let bytes = 0;
+      for (let done = 0; done < n; done += batches.length) {
+        const body = sseBody({
+          served: servedStream(batches),
+          stamp: () => stamp,
+          unservedStamp: stamp,
+          finish: () => ({ prompt_tokens: 12, completion_tokens: 50, total_tokens: 62 }),
+          keepAliveMs: 5_000,
+        });
+        const reader = body.getReader();
+        for (let r = await reader.read(); !r.done; r = await reader.read()) bytes += r.value.byteLength;
+      }
+      return bytes;
+    },
+  },
+  /** The floor for "sse-body": the same bytes enqueued into a JS ReadableStream and read out, nothing else. */
+  "js-stream": {
+    unit: "frame",
+    async run(n) {
+      const frames = streamFrames(50);
+      let bytes = 0;
+      for (let done = 0; done < n; done += frames.length) {
+        let i = 0;
+        const body = new ReadableStream<Uint8Array>({
+          async pull(controller) {
+            const frame = frames[i++];
+            if (frame) controller.enqueue(frame);
+            else controller.close();
+          },
+        });
+        const reader = body.getReader();
+        for (let r = await reader.read(); !r.done; r = await reader.read()) bytes += r.value.byteLength;
+      }
+      return bytes;
+    },
+  },
 };
+
+/** The mock stream's frames, translated: one batch per upstream read. */
+function translatedBatches(): ProviderChunk[][] {
+  const decoder = createSseDecoder();
+  const translator = openaiAdapter.createStreamTransformer(ctx);
+  const batches: ProviderChunk[][] = [];
+  for (const bytesIn of streamFrames(50)) {
+    const batch: ProviderChunk[] = [];
+    for (const event of decoder.push(bytesIn))
+      translator.transform(event, { enqueue: (c) => void batch.push(c) });
+    if (batch.length > 0) batches.push(batch);
+  }
+  return batches;
+}
+
+/** A served stream whose upstream answers each read at once, from `batches`. */
+function servedStream(batches: ProviderChunk[][]): ServedStream {
+  let i = 0;
+  return {
+    attempt: {} as Attempt,
+    log: [],
+    sentAt: 0,
+    firstByteAt: 0,
+    head: [],
+    rest: { next: () => Promise.resolve(batches[i++] ?? null), cancel: () => {} },
+    abort: () => {},
+  };
+}
 
 export default {
   async fetch(request: Request): Promise<Response> {
