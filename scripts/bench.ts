@@ -22,7 +22,7 @@ import { count, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { BENCH_PROVIDER_SECRET, benchCatalog } from "../bench/lib/catalog.ts";
-import { writeFloorConfig } from "../bench/lib/floor-config.ts";
+import { type FloorConfig, writeFloorConfig } from "../bench/lib/floor-config.ts";
 import { insertBenchKey } from "../bench/lib/key.ts";
 import { parseV8Flags } from "../bench/lib/v8-flags.ts";
 import { type BenchInfo, targetsReport } from "../bench/targets.ts";
@@ -209,7 +209,7 @@ function runHarness(args: string[]): Promise<number | null> {
 }
 
 /** The floor Worker for one target: bench/peers/floor-worker.mjs, native or JS stream pump. */
-function floorConfig(name: string, port: number, pump: "native" | "js"): Promise<string> {
+function floorConfig(name: string, port: number, pump: FloorConfig["pump"]): Promise<string> {
   const entry = join(BENCH_DIR, "peers", "floor-worker.mjs");
   return writeFloorConfig({ entry, dir: join(genDir, name), port, mockUrl, pump });
 }
@@ -253,6 +253,13 @@ async function main(): Promise<number> {
       const port = FLOOR_PORT + 1;
       const file = await floorConfig("floor-js-pump", port, "js");
       peers.push({ ...floor, name: "floor-js-pump", port, start: `${workerd} serve ${file}` });
+    }
+    // BENCH_JS_REWRITE=1 adds "floor-js-rewrite": the floor with each stream event parsed, stamped and
+    // serialised again — what any Worker that stamps its chunks pays, without Switchyard's machinery.
+    if (process.env.BENCH_JS_REWRITE === "1") {
+      const port = FLOOR_PORT + 2;
+      const file = await floorConfig("floor-js-rewrite", port, "rewrite");
+      peers.push({ ...floor, name: "floor-js-rewrite", port, start: `${workerd} serve ${file}` });
     }
     if (process.env.BENCH_QUEUE_STUB === "1") {
       const port = GATEWAY_PORT + 1;

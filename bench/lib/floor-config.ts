@@ -15,8 +15,11 @@ export interface FloorConfig {
   dir: string;
   port: number;
   mockUrl: string;
-  /** "js": stream bytes pass through JavaScript unchanged (the floor-js-pump target). */
-  pump: "native" | "js";
+  /**
+   * "js": stream bytes pass through JavaScript unchanged (the floor-js-pump target); "rewrite":
+   * each event is parsed, stamped and serialised again (floor-js-rewrite).
+   */
+  pump: "native" | "js" | "rewrite";
 }
 
 /** Bundles the Worker and writes its workerd config; returns the config's path. */

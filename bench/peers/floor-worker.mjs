@@ -9,6 +9,11 @@
 // a stream's reads are written, unchanged, into an IdentityTransformStream (what touching each
 // chunk costs before parsing or rewriting anything), and a JSON body is parsed, given one field
 // and serialised again (the least a gateway that rewrites the body does per request).
+//
+// With PUMP = "rewrite" (BENCH_JS_REWRITE=1, target `floor-js-rewrite`) a stream is also
+// rewritten, with no more than a gateway that stamps its chunks must do: each event split off,
+// JSON.parse'd, given one field, JSON.stringify'd and encoded, into the same IdentityTransformStream.
+// No SSE edge cases (CRLF, multi-line data), no translation, no usage: a floor, not a gateway.
 import { Hono } from "hono";
 
 const app = new Hono();
@@ -24,7 +29,10 @@ app.post("/v1/chat/completions", async (c) => {
   if (c.env.PUMP === "js" && body.stream && up.body) {
     return new Response(pumpThroughJs(up.body), { status: up.status, headers });
   }
-  if (c.env.PUMP === "js" && up.ok) {
+  if (c.env.PUMP === "rewrite" && body.stream && up.body) {
+    return new Response(rewriteThroughJs(up.body), { status: up.status, headers });
+  }
+  if (c.env.PUMP !== "native" && up.ok) {
     const completion = await up.json();
     completion.provider = "floor";
     return new Response(JSON.stringify(completion), { status: up.status, headers });
@@ -38,6 +46,33 @@ function pumpThroughJs(upstream) {
   (async () => {
     const reader = upstream.getReader();
     for (let r = await reader.read(); !r.done; r = await reader.read()) await writer.write(r.value);
+    await writer.close();
+  })().catch(() => {});
+  return readable;
+}
+
+function rewriteThroughJs(upstream) {
+  const { readable, writable } = new IdentityTransformStream();
+  const writer = writable.getWriter();
+  const decoder = new TextDecoder();
+  const encoder = new TextEncoder();
+  (async () => {
+    const reader = upstream.getReader();
+    let carry = "";
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      carry += decoder.decode(r.value, { stream: true });
+      let out = "";
+      for (let end = carry.indexOf("\n\n"); end !== -1; end = carry.indexOf("\n\n")) {
+        const event = carry.slice(0, end);
+        carry = carry.slice(end + 2);
+        if (event.startsWith("data: {")) {
+          const chunk = JSON.parse(event.slice(6));
+          chunk.provider = "floor";
+          out += `data: ${JSON.stringify(chunk)}\n\n`;
+        } else out += `${event}\n\n`;
+      }
+      if (out !== "") await writer.write(encoder.encode(out));
+    }
     await writer.close();
   })().catch(() => {});
   return readable;
