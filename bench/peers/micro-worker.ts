@@ -16,6 +16,7 @@ import type { ChatRequest } from "../../src/schema/chat-request";
 import { isPlainChatRequest } from "../../src/schema/chat-request-guard";
 import { createSseDecoder } from "../../src/sse/decode";
 import { sseFrame } from "../../src/sse/encode";
+import { newGenerationId } from "../../src/usage/generation-id";
 import type { GenerationRow } from "../../src/usage/record";
 import { nonStreamRequest } from "../lib/request-bodies.mjs";
 
@@ -84,17 +85,15 @@ const target: Target = {
 };
 const requestText = JSON.stringify(nonStreamRequest("bench/gpt-4o-mini"));
 const ctx: CallContext = { request: JSON.parse(requestText) as ChatRequest, target };
-const stamp: Stamp = {
-  id: "gen-1765000000-AbCdEfGhIjKlMnOpQrSt",
-  created: CREATED,
-  model: "bench/gpt-4o-mini",
-  provider: "Bench",
-};
+/** Ids made as the gateway makes them (their string representation matters to JSON.stringify). */
+const id = (): string => newGenerationId(Date.now());
+/** Made per run: workerd allows no randomness at startup. */
+const newStamp = (): Stamp => ({ id: id(), created: CREATED, model: "bench/gpt-4o-mini", provider: "Bench" });
 
 /** A usage row as ChatRun.finish builds it for the bench's non-streamed request. */
 function usageRow(): GenerationRow {
   return {
-    id: "gen-1765000000-AbCdEfGhIjKlMnOpQrSt",
+    id: id(),
     createdAt: new Date().toISOString(),
     accountId: "5b0f5d5e-8f7a-4c1e-9e2b-1a2b3c4d5e6f",
     keyHash: "4f1c0f8e2b9d7a6c5e3f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d",
@@ -172,7 +171,7 @@ const cases: Record<string, { unit: string; run: Case }> = {
       };
       for (let i = 0; i < n; i++) {
         const served = openaiAdapter.fromProviderResponse(JSON.parse(completionText), ctx);
-        const body = completionBody(stamp, served, usage);
+        const body = completionBody(newStamp(), served, usage);
         bytes += JSON.stringify(body).length;
       }
       return bytes;
@@ -188,6 +187,7 @@ const cases: Record<string, { unit: string; run: Case }> = {
       while (done < n) {
         const decoder = createSseDecoder();
         const translator = openaiAdapter.createStreamTransformer(ctx);
+        const stamp = newStamp();
         const out: ProviderChunk[] = [];
         const sink = { enqueue: (chunk: ProviderChunk) => void out.push(chunk) };
         for (const bytesIn of frames) {
@@ -217,6 +217,7 @@ const cases: Record<string, { unit: string; run: Case }> = {
       const batches = translatedBatches();
       let bytes = 0;
       for (let done = 0; done < n; done += batches.length) {
+        const stamp = newStamp();
         const body = sseBody({
           served: servedStream(batches),
           stamp: () => stamp,
