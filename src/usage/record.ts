@@ -6,7 +6,7 @@
  *
  * The rows travel as one JSON parameter, the rows themselves serialised as they are: building a
  * 30-column, N-row parameter list in the Worker cost more CPU than the request it recorded, and
- * plain objects of strings, numbers and nested JSON take V8's fast JSON.stringify path (0.5 µs a
+ * plain objects of strings, numbers and nested JSON take V8's fast JSON.stringify path (0.6 µs a
  * row in workerd; a Date in the row, or rows rebuilt as arrays, 2.1 µs: `bench/micro.ts`).
  */
 import { getTableColumns, is, SQL, sql } from "drizzle-orm";
