@@ -46,6 +46,7 @@ import { ensureDatabase, migrateDatabase } from "../scripts/lib/migrate.ts";
 import { DATA_DIR, PROJECT_ROOT } from "../scripts/lib/paths.ts";
 import { readWranglerSettings, renderWorkerdConfig, workerdBinary } from "../scripts/lib/workerd-config.ts";
 import { loadCatalog } from "../src/catalog/load.ts";
+import { flag, option } from "./lib/args.ts";
 import { benchCatalog } from "./lib/catalog.ts";
 import { moduleIndex } from "./lib/cpuprofile.ts";
 import { writeFloorConfig } from "./lib/floor-config.ts";
@@ -61,27 +62,22 @@ import { connectInspector } from "./lib/inspector.ts";
 import { insertBenchKey } from "./lib/key.ts";
 import { parseV8Flags, withV8Flags } from "./lib/v8-flags.ts";
 
-const args = process.argv.slice(2);
-const opt = (name: string, fallback: string): string => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? (args[i + 1] as string) : fallback;
-};
-const TARGETS = opt("targets", "switchyard,floor,floor-js-pump").split(",");
-const STREAMS = Number(opt("streams", "1000"));
-const CHUNKS = Number(opt("chunks", "60"));
-const TOP = Number(opt("top", "25"));
-const ROUNDS = Number(opt("rounds", "2"));
-const SNAPSHOT = !args.includes("--no-snapshot");
-const SAVE = args.includes("--save");
+const TARGETS = option("targets", "switchyard,floor,floor-js-pump").split(",");
+const STREAMS = Number(option("streams", "1000"));
+const CHUNKS = Number(option("chunks", "60"));
+const TOP = Number(option("top", "25"));
+const ROUNDS = Number(option("rounds", "2"));
+const SNAPSHOT = !flag("no-snapshot");
+const SAVE = flag("save");
 /** After the rounds, CPU per stream and per frame of a fast-stream load (c=10, 50 back-to-back chunks, 5 s). */
-const CPU_LOAD = args.includes("--cpu");
+const CPU_LOAD = flag("cpu");
 /** Sampling heap profile over the first round: what the streams allocate, by module and function. */
-const ALLOC = args.includes("--alloc");
+const ALLOC = flag("alloc");
 /** V8 flags for every target's workerd (config `v8Flags`), e.g. "--max-semi-space-size=1". */
-const V8_FLAGS = parseV8Flags(opt("v8-flags", ""));
+const V8_FLAGS = parseV8Flags(option("v8-flags", ""));
 const MODEL = `mock-c${CHUNKS}-d200`;
 /** Pads each held stream's prompt to about this many KiB (what a request keeps alive while it streams). */
-const PROMPT_KB = Number(opt("prompt-kb", "0"));
+const PROMPT_KB = Number(option("prompt-kb", "0"));
 const MOCK_PORT = 18090;
 const PG_PORT = Number(process.env.HEAP_PROBE_PG_PORT ?? 54359);
 const INSPECTOR = 9239;

@@ -38,31 +38,27 @@ import { ensureDatabase, migrateDatabase } from "../scripts/lib/migrate.ts";
 import { DATA_DIR, PROJECT_ROOT } from "../scripts/lib/paths.ts";
 import { readWranglerSettings, renderWorkerdConfig, workerdBinary } from "../scripts/lib/workerd-config.ts";
 import { loadCatalog } from "../src/catalog/load.ts";
+import { flag, option } from "./lib/args.ts";
 import { BENCH_PROVIDER_SECRET, benchCatalog } from "./lib/catalog.ts";
 import { moduleIndex, type Profile, summarize } from "./lib/cpuprofile.ts";
 import { type SamplingHeapProfile, summarizeAllocations } from "./lib/heap-snapshot.ts";
 import { connectInspector } from "./lib/inspector.ts";
 import { insertBenchKey } from "./lib/key.ts";
 
-const args = process.argv.slice(2);
-const opt = (name: string, fallback: string): string => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? (args[i + 1] as string) : fallback;
-};
-const N = Number(opt("n", "4000"));
-const ROUNDS = Number(opt("rounds", "9"));
+const N = Number(option("n", "4000"));
+const ROUNDS = Number(option("rounds", "9"));
 /** Requests in flight at once inside the isolate (the full bench's c). */
-const CONCURRENCY = Number(opt("c", "1"));
+const CONCURRENCY = Number(option("c", "1"));
 const PG_PORT = Number(process.env.INPROC_PG_PORT ?? 54369);
 const PORT = 18690;
 const INSPECTOR_PORT = 9231;
-const PROFILE = args.includes("--profile");
-const ALLOC = args.includes("--alloc");
+const PROFILE = flag("profile");
+const ALLOC = flag("alloc");
 /** Calls the bench's mock over real sockets instead of the in-isolate stub. */
-const REAL_UPSTREAM = args.includes("--real-upstream");
+const REAL_UPSTREAM = flag("real-upstream");
 const MOCK_PORT = 18091;
 /** Switchyard's outbound extras added to the floor's handler, to price each: `signal`, `timer`. */
-const FLOOR_EXTRAS = opt("floor-extras", "");
+const FLOOR_EXTRAS = option("floor-extras", "");
 const MOCK_URL = `http://127.0.0.1:${MOCK_PORT}`;
 const note = (m: string) => console.error(`inproc: ${m}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

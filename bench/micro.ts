@@ -15,15 +15,11 @@ import { join } from "node:path";
 import { build } from "esbuild";
 import { PROJECT_ROOT } from "../scripts/lib/paths.ts";
 import { readWranglerSettings, SELF_HOST_V8_FLAGS, workerdBinary } from "../scripts/lib/workerd-config.ts";
+import { option } from "./lib/args.ts";
 
-const args = process.argv.slice(2);
-const opt = (name: string, fallback: string): string => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? (args[i + 1] as string) : fallback;
-};
-const N = Number(opt("n", "20000"));
-const ROUNDS = Number(opt("rounds", "5"));
-const ONLY = opt("case", "");
+const N = Number(option("n", "20000"));
+const ROUNDS = Number(option("rounds", "5"));
+const ONLY = option("case", "");
 const PORT = 18695;
 const dir = join(PROJECT_ROOT, "bench", "results", "micro");
 

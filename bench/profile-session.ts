@@ -24,24 +24,20 @@ import postgres from "postgres";
 import { startEmbeddedPostgres } from "../scripts/lib/embedded-postgres.ts";
 import { DATA_DIR, PROJECT_ROOT } from "../scripts/lib/paths.ts";
 import { workerdBinary } from "../scripts/lib/workerd-config.ts";
+import { option } from "./lib/args.ts";
 import { moduleIndex, type Profile, summarize } from "./lib/cpuprofile.ts";
 import { connectInspector } from "./lib/inspector.ts";
 import { insertBenchKey } from "./lib/key.ts";
 import { nonStreamRequest } from "./lib/request-bodies.mjs";
 
 const BENCH_DIR = join(PROJECT_ROOT, "bench");
-const args = process.argv.slice(2);
-const opt = (name: string, fallback: string): string => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? (args[i + 1] as string) : fallback;
-};
-const variant = opt("variant", "switchyard-queue");
+const variant = option("variant", "switchyard-queue");
 /** The floor Worker serves OpenAI's path and takes the upstream's model name; Switchyard OpenRouter's. */
 const isFloor = variant.startsWith("floor");
-const seconds = Number(opt("seconds", "8"));
-const loads = opt("loads", "nonstream-c1,stream-c10,paced-c10,nonstream-c64,burst-c64").split(",");
+const seconds = Number(option("seconds", "8"));
+const loads = option("loads", "nonstream-c1,stream-c10,paced-c10,nonstream-c64,burst-c64").split(",");
 const resultsDir = resolve(
-  opt(
+  option(
     "results",
     join(
       BENCH_DIR,
