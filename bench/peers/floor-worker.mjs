@@ -15,6 +15,7 @@
 // JSON.parse'd, given one field, JSON.stringify'd and encoded, into the same IdentityTransformStream.
 // No SSE edge cases (CRLF, multi-line data), no translation, no usage: a floor, not a gateway.
 import { Hono } from "hono";
+import { stampEvents, throughIdentityStream } from "./stream-paths.mjs";
 
 const app = new Hono();
 app.get("/health", (c) => c.text("ok"));
@@ -27,7 +28,7 @@ app.post("/v1/chat/completions", async (c) => {
   });
   const headers = { "content-type": up.headers.get("content-type") ?? "application/json" };
   if (c.env.PUMP === "js" && body.stream && up.body) {
-    return new Response(pumpThroughJs(up.body), { status: up.status, headers });
+    return new Response(throughIdentityStream(up.body), { status: up.status, headers });
   }
   if (c.env.PUMP === "rewrite" && body.stream && up.body) {
     return new Response(rewriteThroughJs(up.body), { status: up.status, headers });
@@ -40,41 +41,19 @@ app.post("/v1/chat/completions", async (c) => {
   return new Response(up.body, { status: up.status, headers });
 });
 
-function pumpThroughJs(upstream) {
-  const { readable, writable } = new IdentityTransformStream();
-  const writer = writable.getWriter();
-  (async () => {
-    const reader = upstream.getReader();
-    for (let r = await reader.read(); !r.done; r = await reader.read()) await writer.write(r.value);
-    await writer.close();
-  })().catch(() => {});
-  return readable;
-}
-
+/** The rewrite into an IdentityTransformStream, as floor-js-pump's bytes go. */
 function rewriteThroughJs(upstream) {
   const { readable, writable } = new IdentityTransformStream();
   const writer = writable.getWriter();
-  const decoder = new TextDecoder();
-  const encoder = new TextEncoder();
-  (async () => {
-    const reader = upstream.getReader();
-    let carry = "";
-    for (let r = await reader.read(); !r.done; r = await reader.read()) {
-      carry += decoder.decode(r.value, { stream: true });
-      let out = "";
-      for (let end = carry.indexOf("\n\n"); end !== -1; end = carry.indexOf("\n\n")) {
-        const event = carry.slice(0, end);
-        carry = carry.slice(end + 2);
-        if (event.startsWith("data: {")) {
-          const chunk = JSON.parse(event.slice(6));
-          chunk.provider = "floor";
-          out += `data: ${JSON.stringify(chunk)}\n\n`;
-        } else out += `${event}\n\n`;
-      }
-      if (out !== "") await writer.write(encoder.encode(out));
-    }
-    await writer.close();
-  })().catch(() => {});
+  stampEvents(
+    upstream,
+    (bytes) => writer.write(bytes),
+    (chunk) => {
+      chunk.provider = "floor";
+    },
+  )
+    .then(() => writer.close())
+    .catch(() => {});
   return readable;
 }
 

@@ -4,7 +4,8 @@ import { openaiAdapter } from "../../../src/providers/openai";
 import { chunkOf } from "../../../src/routing/respond";
 import { createSseDecoder } from "../../../src/sse/decode";
 import { sseFrame } from "../../../src/sse/encode";
-import { floorRoute, jsStream } from "./route.mjs";
+import { jsStream } from "../stream-paths.mjs";
+import { floorRoute } from "./route.mjs";
 import { stamp, target } from "./target.mjs";
 
 const encoder = new TextEncoder();

@@ -22,17 +22,3 @@ export function floorRoute(streamBody) {
   });
   return app;
 }
-
-/** A JS ReadableStream the caller pushes into, as Switchyard's response body is (respond.ts). */
-export function jsStream() {
-  let controller;
-  const readable = new ReadableStream(
-    {
-      start(c) {
-        controller = c;
-      },
-    },
-    { highWaterMark: 64 * 1024, size: (chunk) => chunk.byteLength },
-  );
-  return { readable, controller };
-}
