@@ -14,19 +14,11 @@
 // rewritten, with no more than a gateway that stamps its chunks must do: each event split off,
 // JSON.parse'd, given one field, JSON.stringify'd and encoded, into the same IdentityTransformStream.
 // No SSE edge cases (CRLF, multi-line data), no translation, no usage: a floor, not a gateway.
-import { Hono } from "hono";
+import { floorHeaders, floorRoute } from "./floor-route.mjs";
 import { stampEvents, throughIdentityStream } from "./stream-paths.mjs";
 
-const app = new Hono();
-app.get("/health", (c) => c.text("ok"));
-app.post("/v1/chat/completions", async (c) => {
-  const body = await c.req.json();
-  const up = await fetch(`${c.env.UPSTREAM_URL}/v1/chat/completions`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: c.req.header("authorization") ?? "" },
-    body: JSON.stringify(body),
-  });
-  const headers = { "content-type": up.headers.get("content-type") ?? "application/json" };
+const app = floorRoute(async (up, body, c) => {
+  const headers = floorHeaders(up);
   if (c.env.PUMP === "js" && body.stream && up.body) {
     return new Response(throughIdentityStream(up.body), { status: up.status, headers });
   }
