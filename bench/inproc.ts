@@ -30,7 +30,6 @@ import { spawn } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { drizzle } from "drizzle-orm/postgres-js";
-import { build } from "esbuild";
 import postgres from "postgres";
 import { ensureBundle } from "../scripts/lib/bundle.ts";
 import { startEmbeddedPostgres } from "../scripts/lib/embedded-postgres.ts";
@@ -39,6 +38,7 @@ import { DATA_DIR, PROJECT_ROOT } from "../scripts/lib/paths.ts";
 import { readWranglerSettings, renderWorkerdConfig, workerdBinary } from "../scripts/lib/workerd-config.ts";
 import { loadCatalog } from "../src/catalog/load.ts";
 import { flag, option } from "./lib/args.ts";
+import { bundleWorker } from "./lib/bundle-worker.ts";
 import { BENCH_PROVIDER_SECRET, benchCatalog } from "./lib/catalog.ts";
 import { moduleIndex, type Profile, summarize } from "./lib/cpuprofile.ts";
 import { type SamplingHeapProfile, summarizeAllocations } from "./lib/heap-snapshot.ts";
@@ -88,16 +88,9 @@ const dir = join(PROJECT_ROOT, "bench", "results", "inproc");
 async function writeConfig(databaseUrl: string, key: string): Promise<string> {
   const bundleDir = await ensureBundle();
   mkdirSync(dir, { recursive: true });
-  await build({
-    entryPoints: [join(PROJECT_ROOT, "bench", "peers", "inproc-worker.mjs")],
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    mainFields: ["module", "main"],
-    external: ["./index.js"],
-    outfile: join(dir, "inproc.js"),
-    logLevel: "warning",
-  });
+  await bundleWorker(join(PROJECT_ROOT, "bench", "peers", "inproc-worker.mjs"), join(dir, "inproc.js"), [
+    "./index.js",
+  ]);
   // The production bundle in a directory of its own: renderWorkerdConfig lists every file there.
   mkdirSync(join(dir, "bundle"), { recursive: true });
   copyFileSync(join(bundleDir, "index.js"), join(dir, "bundle", "index.js"));

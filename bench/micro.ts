@@ -12,10 +12,10 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { build } from "esbuild";
 import { PROJECT_ROOT } from "../scripts/lib/paths.ts";
 import { readWranglerSettings, SELF_HOST_V8_FLAGS, workerdBinary } from "../scripts/lib/workerd-config.ts";
 import { option } from "./lib/args.ts";
+import { bundleWorker } from "./lib/bundle-worker.ts";
 
 const N = Number(option("n", "20000"));
 const ROUNDS = Number(option("rounds", "5"));
@@ -25,15 +25,7 @@ const dir = join(PROJECT_ROOT, "bench", "results", "micro");
 
 async function start(): Promise<() => void> {
   mkdirSync(dir, { recursive: true });
-  await build({
-    entryPoints: [join(PROJECT_ROOT, "bench", "peers", "micro-worker.ts")],
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    mainFields: ["module", "main"],
-    outfile: join(dir, "micro.js"),
-    logLevel: "warning",
-  });
+  await bundleWorker(join(PROJECT_ROOT, "bench", "peers", "micro-worker.ts"), join(dir, "micro.js"));
   const { compatibilityDate, compatibilityFlags } = readWranglerSettings();
   const config = `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (

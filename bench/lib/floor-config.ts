@@ -5,8 +5,8 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { build } from "esbuild";
 import { readWranglerSettings } from "../../scripts/lib/workerd-config.ts";
+import { bundleWorker } from "./bundle-worker.ts";
 
 export interface FloorConfig {
   /** The Worker module to bundle. */
@@ -26,15 +26,7 @@ export interface FloorConfig {
 export async function writeFloorConfig(opts: FloorConfig): Promise<string> {
   const settings = readWranglerSettings();
   mkdirSync(opts.dir, { recursive: true });
-  await build({
-    entryPoints: [opts.entry],
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    mainFields: ["module", "main"],
-    outfile: join(opts.dir, "worker.js"),
-    logLevel: "warning",
-  });
+  await bundleWorker(opts.entry, join(opts.dir, "worker.js"));
   const file = join(opts.dir, "config.capnp");
   writeFileSync(
     file,
