@@ -17,6 +17,7 @@ import {
   usageSchema,
 } from "../../src/schema/chat-completion";
 import type { ChatRequest } from "../../src/schema/chat-request";
+import { collectGarbage } from "../support/gc";
 import { CHUNKINGS, chunked } from "./fixtures";
 
 export interface StreamFixture {
@@ -119,8 +120,34 @@ function summarize(chunks: ProviderChunk[]) {
   };
 }
 
+/**
+ * Opens a stream on a copy of the request that nothing else holds, and reads its first batch
+ * with the body still open: what a held stream keeps of the request that started it.
+ */
+async function openOnOwnRequest(adapter: ProviderAdapter, body: Uint8Array, fx: AdapterFixtures) {
+  const request = structuredClone(fx.request);
+  const held = new WeakRef(request);
+  const open = new ReadableStream<Uint8Array>({ start: (controller) => controller.enqueue(body) });
+  const source = chunkSource(open, adapter, { request, target: fx.target });
+  const first = await source.next();
+  return { held, source, first };
+}
+
 export function runAdapterSuite(adapter: ProviderAdapter, fx: AdapterFixtures): void {
   describe(`${adapter.name} adapter contract`, () => {
+    const served = fx.streams.find((stream) => !("error" in stream.expect));
+    if (served) {
+      // A stream lives for minutes; its prompt can be megabytes, and a thousand open streams
+      // must not hold a thousand prompts.
+      it(`an open stream keeps no reference to its request (${served.name})`, async () => {
+        const { held, source, first } = await openOnOwnRequest(adapter, served.body, fx);
+        await collectGarbage();
+        expect(first?.length).toBeGreaterThan(0);
+        expect(held.deref()).toBeUndefined();
+        source.cancel();
+      });
+    }
+
     for (const stream of fx.streams) {
       describe(`stream ${stream.name}`, () => {
         it.each(CHUNKINGS)("translates the recording cut every %i bytes the same way", async (size) => {

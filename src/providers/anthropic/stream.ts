@@ -10,7 +10,7 @@
  */
 import { GatewayError } from "../../errors";
 import type { Delta, FinishReason } from "../../schema/chat-completion";
-import type { CallContext, ProviderChunk, RawEvent, StreamTranslator } from "../types";
+import type { CallContext, ProviderChunk, RawEvent, StreamTranslator, Target } from "../types";
 import { streamError } from "./errors";
 import { mapFinishReason } from "./finish-reason";
 import { jsonModeTool } from "./json-mode";
@@ -40,26 +40,26 @@ type Block =
   | { kind: "thinking"; reasoningIndex: number }
   | { kind: "other" };
 
-function malformed(ctx: CallContext, detail: string, cause?: unknown): GatewayError {
+function malformed(target: Target, detail: string, cause?: unknown): GatewayError {
   return new GatewayError(502, "provider_unavailable", `Anthropic sent a malformed stream event: ${detail}`, {
-    provider: ctx.target.provider.name,
+    provider: target.provider.name,
     retryable: true,
     cause,
   });
 }
 
 /** Parses one SSE event; undefined for events we skip (`ping`, types Anthropic adds later). */
-function parseEvent(raw: RawEvent, ctx: CallContext): StreamEvent | undefined {
+function parseEvent(raw: RawEvent, target: Target): StreamEvent | undefined {
   let json: unknown;
   try {
     json = JSON.parse(raw.data);
   } catch (cause) {
-    throw malformed(ctx, "not JSON", cause);
+    throw malformed(target, "not JSON", cause);
   }
   const type = typeof json === "object" && json !== null && "type" in json ? json.type : raw.event;
   if (typeof type !== "string" || !STREAM_EVENT_TYPES.has(type)) return undefined;
   const parsed = streamEventSchema.safeParse(json);
-  if (!parsed.success) throw malformed(ctx, type, parsed.error);
+  if (!parsed.success) throw malformed(target, type, parsed.error);
   return parsed.data;
 }
 
@@ -67,7 +67,9 @@ function nonEmptyObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && Object.keys(value).length > 0;
 }
 
+/** Reads what it needs of `ctx` here: the closures below live as long as the stream, and the request must not. */
 export function createAnthropicStream(ctx: CallContext): StreamTranslator {
+  const { target } = ctx;
   const json = jsonModeTool(ctx.request);
   const showReasoning = !reasoningExcluded(ctx.request);
   const blocks = new Map<number, Block>();
@@ -224,7 +226,7 @@ export function createAnthropicStream(ctx: CallContext): StreamTranslator {
         yield* end();
         return;
       case "error":
-        throw streamError(event, ctx.target, raw.data);
+        throw streamError(event, target, raw.data);
       default:
         return assertNever(event);
     }
@@ -240,7 +242,7 @@ export function createAnthropicStream(ctx: CallContext): StreamTranslator {
         "provider_unavailable",
         "Anthropic stream ended before the message finished",
         {
-          provider: ctx.target.provider.name,
+          provider: target.provider.name,
           retryable: true,
         },
       );
@@ -251,13 +253,13 @@ export function createAnthropicStream(ctx: CallContext): StreamTranslator {
   return {
     transform(raw, controller) {
       if (ended) return;
-      const event = parseEvent(raw, ctx);
+      const event = parseEvent(raw, target);
       if (event === undefined) return;
       try {
         for (const out of onEvent(event, raw)) controller.enqueue(out);
       } catch (error) {
         // A known block or delta type that fails its schema is an upstream error too.
-        throw error instanceof GatewayError ? error : malformed(ctx, event.type, error);
+        throw error instanceof GatewayError ? error : malformed(target, event.type, error);
       }
     },
     // stream-tool-use-truncated-max-tokens.sse style endings: message_delta seen, message_stop missing.

@@ -9,7 +9,7 @@
 import { GatewayError } from "../../errors";
 import type { ChunkChoice, Delta, ToolCallDelta, Usage } from "../../schema/chat-completion";
 import type { ReasoningDetail } from "../../schema/chat-request";
-import type { CallContext, StreamTranslator } from "../types";
+import type { CallContext, StreamTranslator, Target } from "../types";
 import { parseGoogleError, toGatewayError } from "./errors";
 import { mapFinishReason } from "./finish-reason";
 import { applyPartialArgs } from "./partial-args";
@@ -49,15 +49,17 @@ interface DeltaParts {
   toolCalls: ToolCallDelta[];
 }
 
-function upstreamError(ctx: CallContext, message: string, cause?: unknown): GatewayError {
+function upstreamError(target: Target, message: string, cause?: unknown): GatewayError {
   return new GatewayError(502, "provider_unavailable", message, {
-    provider: ctx.target.provider.name,
+    provider: target.provider.name,
     retryable: true,
     cause,
   });
 }
 
+/** Reads what it needs of `ctx` here: the closures below live as long as the stream, and the request must not. */
 export function createStreamTransformer(ctx: CallContext): StreamTranslator {
+  const { target } = ctx;
   const candidates = new Map<number, CandidateState>();
   let responseId: string | undefined;
   let callCounter = 0;
@@ -209,22 +211,22 @@ export function createStreamTransformer(ctx: CallContext): StreamTranslator {
       try {
         json = JSON.parse(event.data);
       } catch (cause) {
-        throw upstreamError(ctx, "Gemini sent a stream event that is not JSON", cause);
+        throw upstreamError(target, "Gemini sent a stream event that is not JSON", cause);
       }
       // An error inside a 200 stream (`{error}` or `[{error}]`), e.g. RESOURCE_EXHAUSTED mid-answer.
       const error = parseGoogleError(json);
-      if (error) throw toGatewayError(error.code ?? 500, event.data, new Headers(), ctx.target);
+      if (error) throw toGatewayError(error.code ?? 500, event.data, new Headers(), target);
 
       const parsed = generateContentResponseSchema.safeParse(json);
       if (!parsed.success)
-        throw upstreamError(ctx, "Gemini sent a stream event the gateway cannot read", parsed.error);
+        throw upstreamError(target, "Gemini sent a stream event the gateway cannot read", parsed.error);
       const choices = onResponse(parsed.data);
       if (choices.length > 0) controller.enqueue({ choices, upstreamId: responseId });
     },
     flush(controller) {
       const states = [...candidates.values()];
       if (states.length === 0 || states.some((s) => !s.finished)) {
-        throw upstreamError(ctx, "Gemini's stream ended before a finish reason");
+        throw upstreamError(target, "Gemini's stream ended before a finish reason");
       }
       if (usage) controller.enqueue({ choices: [], usage, upstreamId: responseId, rawUsage });
     },

@@ -2,16 +2,12 @@
  * A ChatRun outlives routing by the length of a stream (minutes), so it must not keep the
  * request: the prompt can be megabytes, and a thousand open streams would hold a thousand prompts.
  */
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import { ChatRun } from "../../../src/api/chat-run";
 import type { RequestScope } from "../../../src/cache/routing-data";
 import type { KeyRecord } from "../../../src/db/queries/keys";
+import { collectGarbage } from "../../support/gc";
 import { chat } from "../routing/catalog-rows";
-
-setFlagsFromString("--expose-gc");
-const gc = runInNewContext("gc") as () => void;
 
 describe("ChatRun", () => {
   it("does not keep the request or its headers alive", async () => {
@@ -32,8 +28,7 @@ describe("ChatRun", () => {
       headers: new Headers({ "x-title": "App" }),
     });
     request = undefined;
-    await new Promise((r) => setTimeout(r, 0));
-    gc();
+    await collectGarbage();
 
     expect(held.deref()).toBeUndefined();
     // What the record needs of the request was read when the run began.
