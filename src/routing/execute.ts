@@ -289,33 +289,48 @@ export function executeCompletion(
  */
 export function executeStream(attempts: readonly Attempt[], deps: ExecuteDeps): Promise<ServedStream> {
   return loop(attempts, deps, async (_attempt, prepared, adapter, controller) => {
-    const abort = () => controller.abort();
-    const sent = await send(prepared, adapter, deps, controller.signal, true, abort);
+    const sent = await send(prepared, adapter, deps, controller.signal, true, () => controller.abort());
     if (!sent.ok) return sent;
-    const body = sent.value.body;
-    if (!body) {
-      return {
-        ok: false,
-        error: new GatewayError(502, "provider_unavailable", "Empty stream", { retryable: true }),
-      };
-    }
-    const source = chunkSource(body, adapter, { request: prepared.request, target: prepared.target });
-    const head: ProviderChunk[] = [];
-    const firstContent = async () => {
-      for (;;) {
-        const batch = await source.next();
-        if (batch === null) return;
-        head.push(...batch);
-        if (batch.some(hasContent)) return;
-      }
-    };
-    try {
-      await withTimer(firstContent(), deps.firstByteTimeoutMs, abort);
-    } catch (error) {
-      abort();
-      source.cancel();
-      return { ok: false, error: asGatewayError(error, prepared.target, "The stream") };
-    }
-    return { ok: true, value: { head, rest: source, abort } };
+    return startStream(sent.value, prepared, adapter, controller, deps.firstByteTimeoutMs);
   });
+}
+
+/**
+ * Reads a 2xx stream up to its first content. A function of its own, not a closure in
+ * `executeStream`: the `abort` it returns lives as long as the stream, and a closure made there
+ * would keep `deps` alive with it — and through `deps.prepare` the request, prompt and all.
+ */
+async function startStream(
+  res: Response,
+  prepared: Prepared,
+  adapter: ProviderAdapter,
+  controller: AbortController,
+  firstByteTimeoutMs: number,
+): Promise<Outcome<Pick<ServedStream, "head" | "rest" | "abort">>> {
+  const abort = () => controller.abort();
+  const body = res.body;
+  if (!body) {
+    return {
+      ok: false,
+      error: new GatewayError(502, "provider_unavailable", "Empty stream", { retryable: true }),
+    };
+  }
+  const source = chunkSource(body, adapter, { request: prepared.request, target: prepared.target });
+  const head: ProviderChunk[] = [];
+  const firstContent = async () => {
+    for (;;) {
+      const batch = await source.next();
+      if (batch === null) return;
+      head.push(...batch);
+      if (batch.some(hasContent)) return;
+    }
+  };
+  try {
+    await withTimer(firstContent(), firstByteTimeoutMs, abort);
+  } catch (error) {
+    abort();
+    source.cancel();
+    return { ok: false, error: asGatewayError(error, prepared.target, "The stream") };
+  }
+  return { ok: true, value: { head, rest: source, abort } };
 }

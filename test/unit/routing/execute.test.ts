@@ -18,6 +18,7 @@ import {
 import type { Attempt } from "../../../src/routing/plan";
 import { testTarget } from "../../conformance/adapter-suite";
 import { fixtureBytes, fixtureJson, sseFromJsonl } from "../../conformance/fixtures";
+import { collectGarbage } from "../../support/gc";
 import { catalogOf, chat } from "./catalog-rows";
 
 const catalog = catalogOf({
@@ -446,25 +447,12 @@ describe("executeStream", () => {
     expect(err.status).toBe(400);
   });
 
-  it("the served stream keeps neither the request as sent nor its messages (a stream can live for minutes)", async () => {
-    const { fetch } = scripted({ p1: [okStream()] });
-    const sent: Prepared[] = [];
-    const served = await executeStream(
-      attempts("m/a@p1"),
-      deps(fetch, {
-        prepare: (a) => {
-          const prepared = { request: chat({ model: a.modelId }), target: targetOf(a) };
-          sent.push(prepared);
-          return prepared;
-        },
-      }),
-    );
-    const [prepared] = sent;
-    expect(prepared).toBeDefined();
-    const held = reachable(served);
-    expect(held.has(prepared)).toBe(false);
-    expect(held.has(prepared?.request)).toBe(false);
-    expect(held.has(prepared?.request.messages)).toBe(false);
+  it("the served stream keeps neither the client's request nor the request as sent, closures included (a stream can live for minutes)", async () => {
+    const { served, client, sent } = await serveWithRouteDeps();
+    await collectGarbage();
+    expect(text(served.head)).not.toBe("");
+    expect(client.deref()).toBeUndefined();
+    expect(sent.deref()).toBeUndefined();
   });
 
   it("abort() stops the upstream request of a served stream", async () => {
@@ -489,14 +477,24 @@ describe("executeStream", () => {
   });
 });
 
-/** Every object reachable from `root` through properties and array elements (not closures). */
-function reachable(root: unknown): Set<unknown> {
-  const seen = new Set<unknown>();
-  const visit = (value: unknown) => {
-    if (value === null || typeof value !== "object" || seen.has(value)) return;
-    seen.add(value);
-    for (const child of Object.values(value)) visit(child);
-  };
-  visit(root);
-  return seen;
+/**
+ * Serves a stream with deps shaped like the chat route's: `prepare` closes over the client's
+ * request and sends a copy of it. Returns weak references to both.
+ */
+async function serveWithRouteDeps() {
+  const request = chat({ model: "m/a", messages: [{ role: "user", content: "x".repeat(100_000) }] });
+  let sent: WeakRef<Prepared["request"]> | undefined;
+  const { fetch } = scripted({ p1: [okStream()] });
+  const served = await executeStream(
+    attempts("m/a@p1"),
+    deps(fetch, {
+      prepare: (a) => {
+        const copy = { ...request };
+        sent = new WeakRef(copy);
+        return { request: copy, target: targetOf(a) };
+      },
+    }),
+  );
+  if (!sent) throw new Error("prepare was not called");
+  return { served, client: new WeakRef(request), sent };
 }
