@@ -42,6 +42,7 @@ import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { ensureBundle } from "../scripts/lib/bundle.ts";
 import { startEmbeddedPostgres } from "../scripts/lib/embedded-postgres.ts";
+import { connectInspector } from "../scripts/lib/inspector.ts";
 import { ensureDatabase, migrateDatabase } from "../scripts/lib/migrate.ts";
 import { DATA_DIR, PROJECT_ROOT } from "../scripts/lib/paths.ts";
 import { readWranglerSettings, renderWorkerdConfig, workerdBinary } from "../scripts/lib/workerd-config.ts";
@@ -58,7 +59,6 @@ import {
   type SamplingHeapProfile,
   summarizeAllocations,
 } from "./lib/heap-snapshot.ts";
-import { connectInspector } from "./lib/inspector.ts";
 import { insertBenchKey } from "./lib/key.ts";
 import { parseV8Flags, withV8Flags } from "./lib/v8-flags.ts";
 

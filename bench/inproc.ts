@@ -33,6 +33,7 @@ import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { ensureBundle } from "../scripts/lib/bundle.ts";
 import { startEmbeddedPostgres } from "../scripts/lib/embedded-postgres.ts";
+import { connectInspector } from "../scripts/lib/inspector.ts";
 import { ensureDatabase, migrateDatabase } from "../scripts/lib/migrate.ts";
 import { DATA_DIR, PROJECT_ROOT } from "../scripts/lib/paths.ts";
 import { readWranglerSettings, renderWorkerdConfig, workerdBinary } from "../scripts/lib/workerd-config.ts";
@@ -42,7 +43,6 @@ import { bundleWorker } from "./lib/bundle-worker.ts";
 import { BENCH_PROVIDER_SECRET, benchCatalog } from "./lib/catalog.ts";
 import { moduleIndex, type Profile, summarize } from "./lib/cpuprofile.ts";
 import { type SamplingHeapProfile, summarizeAllocations } from "./lib/heap-snapshot.ts";
-import { connectInspector } from "./lib/inspector.ts";
 import { insertBenchKey } from "./lib/key.ts";
 
 const N = Number(option("n", "4000"));

@@ -22,11 +22,11 @@ import { dirname, join, resolve } from "node:path";
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { startEmbeddedPostgres } from "../scripts/lib/embedded-postgres.ts";
+import { connectInspector } from "../scripts/lib/inspector.ts";
 import { DATA_DIR, PROJECT_ROOT } from "../scripts/lib/paths.ts";
 import { workerdBinary } from "../scripts/lib/workerd-config.ts";
 import { option } from "./lib/args.ts";
 import { moduleIndex, type Profile, summarize } from "./lib/cpuprofile.ts";
-import { connectInspector } from "./lib/inspector.ts";
 import { insertBenchKey } from "./lib/key.ts";
 import { nonStreamRequest } from "./lib/request-bodies.mjs";
 

@@ -1,6 +1,7 @@
 /**
  * A minimal Chrome DevTools Protocol client for workerd's `--inspector-addr` (Node 20 needs
- * `--experimental-websocket` for its global WebSocket). Shared by profile-session.ts and heap-probe.ts.
+ * `--experimental-websocket` for its global WebSocket). Used by the bench's profilers and by the
+ * e2e tests that read the gateway's heap.
  */
 interface MiniSocket {
   onmessage: (e: { data: unknown }) => void;
@@ -46,4 +47,21 @@ export async function connectInspector(
       }),
     close: () => ws.close(),
   };
+}
+
+/**
+ * A heap snapshot of the inspected isolate, as its JSON text. V8 collects all garbage before it
+ * takes one, so what the snapshot holds is what is really kept alive.
+ */
+export async function takeHeapSnapshot(url: string): Promise<string> {
+  const chunks: string[] = [];
+  const session = await connectInspector(url, (method, params) => {
+    if (method === "HeapProfiler.addHeapSnapshotChunk") chunks.push(String(params.chunk));
+  });
+  try {
+    await session.call("HeapProfiler.takeHeapSnapshot", { reportProgress: false });
+    return chunks.join("");
+  } finally {
+    session.close();
+  }
 }
