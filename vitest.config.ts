@@ -48,6 +48,8 @@ export default defineConfig({
           name: "e2e",
           environment: "node",
           include: ["test/e2e/**/*.test.ts"],
+          // The global WebSocket, for the DevTools protocol (heap snapshots of the gateway).
+          execArgv: ["--experimental-websocket"],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

@@ -29,6 +29,8 @@ export interface GatewayOptions {
   vars?: Record<string, string>;
   /** Names the log file; defaults to "gateway". */
   name?: string;
+  /** Opens workerd's inspector (for heap snapshots): its URL is then in `inspectorUrl`. */
+  inspect?: boolean;
 }
 
 export interface Gateway {
@@ -38,6 +40,8 @@ export interface Gateway {
   origin: string;
   /** workerd's stdout and stderr. */
   logFile: string;
+  /** The DevTools protocol URL of the gateway's isolate, with `inspect`. */
+  inspectorUrl?: string | undefined;
   /** The log so far (for assertions or failure messages). */
   logs(): string;
   /** Kills workerd and waits until it is gone. Idempotent. */
@@ -65,7 +69,13 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      return await launch(opts, bundleDir, settings, await freePort());
+      return await launch(
+        opts,
+        bundleDir,
+        settings,
+        await freePort(),
+        opts.inspect ? await freePort() : undefined,
+      );
     } catch (e) {
       lastError = e;
       // Another process may have taken the port between our probe and workerd's bind: retry.
@@ -80,6 +90,7 @@ async function launch(
   bundleDir: string,
   settings: ReturnType<typeof readWranglerSettings>,
   port: number,
+  inspectorPort: number | undefined,
 ): Promise<Gateway> {
   mkdirSync(LOG_DIR, { recursive: true });
   const configDir = mkdtempSync(join(tmpdir(), "switchyard-gw-"));
@@ -109,7 +120,16 @@ async function launch(
   ].join("\n");
   const child = spawn(
     "sh",
-    ["-c", watchdog, "workerd-watchdog", workerdBinary(), "serve", configFile, "--verbose"],
+    [
+      "-c",
+      watchdog,
+      "workerd-watchdog",
+      workerdBinary(),
+      "serve",
+      configFile,
+      "--verbose",
+      ...(inspectorPort === undefined ? [] : [`--inspector-addr=127.0.0.1:${inspectorPort}`]),
+    ],
     {
       detached: true,
       stdio: ["pipe", logFd, logFd],
@@ -148,7 +168,10 @@ async function launch(
       (r) => r.ok,
       () => false,
     );
-    if (ok) return { baseUrl: `${origin}/api/v1`, origin, logFile, logs, stop };
+    if (ok) {
+      const inspectorUrl = inspectorPort === undefined ? undefined : `ws://127.0.0.1:${inspectorPort}/main`;
+      return { baseUrl: `${origin}/api/v1`, origin, logFile, inspectorUrl, logs, stop };
+    }
     if (Date.now() > deadline) break;
     await sleep(100);
   }
