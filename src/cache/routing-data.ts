@@ -4,6 +4,8 @@
  * (default 15 s → 30 s); a revoked or disabled key stops working within 2 × KEY_TTL (5 s → 10 s),
  * and at once in the isolate that revoked it. When Postgres is unreachable, the last data read is
  * served for up to a day (stale-while-error), behind a DB_TIMEOUT_MS (default 3 s) app-level timeout.
+ * The bounds assume Hyperdrive's own query cache is off (README, "Deploying to Cloudflare"): it
+ * would add up to its max_age + stale_while_revalidate (60 + 15 s by default) to each.
  */
 import { buildSnapshot, type CatalogSnapshot } from "../catalog/snapshot";
 import { createDb } from "../db/client";
