@@ -5,6 +5,7 @@
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ZodError } from "zod";
+import { describeDbError } from "../db/errors";
 import { errorBody, errorTypeForStatus, GatewayError } from "../errors";
 
 export function errorResponse(c: Context, err: GatewayError): Response {
@@ -28,8 +29,9 @@ export const onError: ErrorHandler = (err, c) => {
           : err.message || "Bad request";
     return errorResponse(c, new GatewayError(status, errorTypeForStatus(status), message));
   }
-  // A bug. Log the type and message (never a stack with request data in it), answer without detail.
-  console.error(`unhandled error: ${err.name}: ${err.message}`);
+  // A bug. Log the type and message (never a stack with request data in it, nor a failed
+  // statement's parameters), answer without detail.
+  console.error(`unhandled error: ${describeDbError(err)}`);
   return errorResponse(c, new GatewayError(500, "server", "Internal server error"));
 };
 

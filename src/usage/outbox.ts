@@ -8,6 +8,7 @@
  */
 import { withTimeout } from "../cache/swr";
 import { createDb } from "../db/client";
+import { describeDbError } from "../db/errors";
 import { type GenerationRow, settleGenerations } from "./record";
 
 const OUTBOX_LIMIT = 50_000;
@@ -101,10 +102,8 @@ async function flush(connectionString: string, startedAt: number): Promise<void>
           await withTimeout(settleGenerations(db, batch), WRITE_TIMEOUT_MS, "usage write");
         } catch (error) {
           keep(batch);
-          // Never the rows themselves: they may carry user data.
-          console.error(
-            `usage write failed (${outbox.length} pending): ${error instanceof Error ? error.message : "error"}`,
-          );
+          // Never the rows themselves (user data): drizzle's message would carry them all.
+          console.error(`usage write failed (${outbox.length} pending): ${describeDbError(error)}`);
           break;
         }
       }

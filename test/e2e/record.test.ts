@@ -8,6 +8,7 @@ import { inArray } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describeDbError } from "../../src/db/errors";
 import { generations } from "../../src/db/schema";
 import { type GenerationRow, settleGenerations } from "../../src/usage/record";
 import { freshDatabase } from "./support/fresh-database";
@@ -189,5 +190,22 @@ describe("settleGenerations", () => {
       externalUser: null,
       sessionId: null,
     });
+  });
+
+  it("a failed write is logged by its kind and code, never with the rows it carried", async () => {
+    const k = await createKey(db.url, "10", "refused");
+    const accountId = (await keyOf(k.hash)).account_id;
+    const refused = {
+      ...row("gen-1795000200-rrrrrrrrrrrrrrrrrrrr", k.hash, accountId, "2026-11-28T00:00:00.000Z", "0"),
+      userAgent: "private-agent/1.0",
+      tokensPrompt: "many" as unknown as number,
+    };
+    const error = await settleGenerations(drizzle(sql), [refused]).catch((e: unknown) => e);
+    expect(String(error)).toContain("private-agent"); // what drizzle's own message would have logged
+    expect(describeDbError(error)).toBe("PostgresError 22P02");
+
+    const nowhere = drizzle(postgres("postgres://postgres@127.0.0.1:1/none", { max: 1, onnotice: () => {} }));
+    const unreachable = await settleGenerations(nowhere, [refused]).catch((e: unknown) => e);
+    expect(describeDbError(unreachable)).toBe("Error ECONNREFUSED");
   });
 });

@@ -1,0 +1,40 @@
+/**
+ * What may be logged of a database error: its kind, its SQLSTATE or network code, and the names
+ * of the table, column or constraint involved — never its text. drizzle's DrizzleQueryError
+ * carries the whole statement and its parameters in its message (for a usage batch: every row,
+ * with user agents, user ids and app names), and Postgres quotes the values it refuses in its
+ * message and `where`.
+ */
+interface Described {
+  name?: unknown;
+  message?: unknown;
+  code?: unknown;
+  cause?: unknown;
+  table_name?: unknown;
+  column_name?: unknown;
+  constraint_name?: unknown;
+}
+
+/** A wrapper whose own message carries the statement (drizzle: "Failed query: … params: …"). */
+function wrapsQuery(error: Described): boolean {
+  return typeof error.message === "string" && error.message.startsWith("Failed query:");
+}
+
+export function describeDbError(error: unknown): string {
+  let root = error as Described | null | undefined;
+  let wrapped = false;
+  while (root && typeof root === "object" && root.cause !== undefined && root.cause !== null) {
+    wrapped ||= wrapsQuery(root);
+    root = root.cause as Described;
+  }
+  if (!root || typeof root !== "object") return "error";
+  const name = typeof root.name === "string" ? root.name : "Error";
+  if (typeof root.code === "string") {
+    const where = [root.table_name, root.column_name, root.constraint_name].filter(
+      (part): part is string => typeof part === "string",
+    );
+    return `${name} ${root.code}${where.length > 0 ? ` (${where.join(", ")})` : ""}`;
+  }
+  if (wrapped || wrapsQuery(root) || typeof root.message !== "string") return `${name}: query failed`;
+  return `${name}: ${root.message}`;
+}
