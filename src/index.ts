@@ -1,9 +1,9 @@
 /** Worker entry: HTTP through the Hono app; usage batches from the optional queue. */
 import { createChatApp, isChatCompletionsRequest } from "./api/chat-completions";
 import { createApp } from "./app";
-import { createDb } from "./db/client";
 import type { Bindings } from "./env";
-import { type GenerationRow, settleGenerations } from "./usage/record";
+import { consumeUsageBatch } from "./usage/queue-consumer";
+import type { GenerationRow } from "./usage/record";
 
 const app = createApp();
 const chat = createChatApp();
@@ -14,14 +14,9 @@ export default {
     isChatCompletionsRequest(request) ? chat.fetch(request, env, ctx) : app.fetch(request, env, ctx),
 
   /**
-   * Usage records from USAGE_QUEUE: one multi-row, idempotent transaction per batch (keyed by
-   * generation id), so a burst of requests costs one connection, and a redelivery changes nothing.
+   * Usage records from USAGE_QUEUE and its dead-letter queue: one multi-row, idempotent statement
+   * per batch (keyed by generation id), so a burst of requests costs one connection, and a
+   * redelivery changes nothing. What cannot be written is retried later (src/usage/queue-consumer.ts).
    */
-  async queue(batch, env) {
-    await settleGenerations(
-      createDb(env.HYPERDRIVE.connectionString),
-      batch.messages.map((m) => m.body),
-    );
-    batch.ackAll();
-  },
+  queue: (batch, env) => consumeUsageBatch(batch, env.HYPERDRIVE.connectionString),
 } satisfies ExportedHandler<Bindings, GenerationRow>;

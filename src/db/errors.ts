@@ -22,9 +22,7 @@ function wrapsQuery(error: Described): boolean {
 
 export function describeDbError(error: unknown): string {
   let root = error as Described | null | undefined;
-  let wrapped = false;
   while (root && typeof root === "object" && root.cause !== undefined && root.cause !== null) {
-    wrapped ||= wrapsQuery(root);
     root = root.cause as Described;
   }
   if (!root || typeof root !== "object") return "error";
@@ -35,6 +33,7 @@ export function describeDbError(error: unknown): string {
     );
     return `${name} ${root.code}${where.length > 0 ? ` (${where.join(", ")})` : ""}`;
   }
-  if (wrapped || wrapsQuery(root) || typeof root.message !== "string") return `${name}: query failed`;
+  // Without a code, the root is the socket's or a timeout's error (Postgres's own always carry one).
+  if (wrapsQuery(root) || typeof root.message !== "string") return `${name}: query failed`;
   return `${name}: ${root.message}`;
 }
