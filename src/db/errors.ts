@@ -20,12 +20,18 @@ function wrapsQuery(error: Described): boolean {
   return typeof error.message === "string" && error.message.startsWith("Failed query:");
 }
 
-export function describeDbError(error: unknown): string {
-  let root = error as Described | null | undefined;
-  while (root && typeof root === "object" && root.cause !== undefined && root.cause !== null) {
-    root = root.cause as Described;
+/** The error at the end of the `cause` chain: the driver's or the socket's, under drizzle's wrapper. */
+function rootCause(error: unknown): Described | undefined {
+  let root = error;
+  while (typeof root === "object" && root !== null && (root as Described).cause != null) {
+    root = (root as Described).cause;
   }
-  if (!root || typeof root !== "object") return "error";
+  return typeof root === "object" && root !== null ? (root as Described) : undefined;
+}
+
+export function describeDbError(error: unknown): string {
+  const root = rootCause(error);
+  if (!root) return "error";
   const name = typeof root.name === "string" ? root.name : "Error";
   if (typeof root.code === "string") {
     const where = [root.table_name, root.column_name, root.constraint_name].filter(
@@ -36,4 +42,13 @@ export function describeDbError(error: unknown): string {
   // Without a code, the root is the socket's or a timeout's error (Postgres's own always carry one).
   if (wrapsQuery(root) || typeof root.message !== "string") return `${name}: query failed`;
   return `${name}: ${root.message}`;
+}
+
+/**
+ * The database refused the rows themselves (SQLSTATE class 22, a data exception, or 23, a
+ * constraint), not the connection or the statement: the same rows would be refused again.
+ */
+export function isDataRefusal(error: unknown): boolean {
+  const code = rootCause(error)?.code;
+  return typeof code === "string" && /^2[23][0-9A-Z]{3}$/.test(code);
 }

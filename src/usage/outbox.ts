@@ -7,8 +7,8 @@
  * dropped beyond that, with an error logged) so memory stays bounded in a long outage.
  */
 import { withTimeout } from "../cache/swr";
-import { createDb } from "../db/client";
-import { describeDbError } from "../db/errors";
+import { createDb, type Db } from "../db/client";
+import { describeDbError, isDataRefusal } from "../db/errors";
 import { type GenerationRow, settleGenerations } from "./record";
 
 const OUTBOX_LIMIT = 50_000;
@@ -76,6 +76,40 @@ export function flushOutbox(database: OutboxDatabase): Promise<void> | undefined
   return flush(database.connectionString, now);
 }
 
+function write(db: Db, rows: readonly GenerationRow[]): Promise<number> {
+  return withTimeout(settleGenerations(db, rows), WRITE_TIMEOUT_MS, "usage write");
+}
+
+/** Never the rows themselves (user data): drizzle's own message would carry them all. */
+function failed(error: unknown): void {
+  console.error(`usage write failed (${outbox.length} pending): ${describeDbError(error)}`);
+}
+
+/** A row the database refuses for its data would be refused again, and block every row behind it. */
+function dropped(row: GenerationRow, error: unknown): void {
+  console.error(`usage record ${row.id} refused by the database and dropped: ${describeDbError(error)}`);
+}
+
+/**
+ * A batch the database refused for its data, written a row at a time so that only the refused
+ * rows are lost. False, with the unwritten rows kept, if the database stops answering meanwhile.
+ */
+async function writeRowByRow(db: Db, rows: readonly GenerationRow[]): Promise<boolean> {
+  for (const [i, row] of rows.entries()) {
+    try {
+      await write(db, [row]);
+    } catch (error) {
+      if (!isDataRefusal(error)) {
+        keep(rows.slice(i));
+        failed(error);
+        return false;
+      }
+      dropped(row, error);
+    }
+  }
+  return true;
+}
+
 /**
  * Waits for the rows of concurrent requests to gather (one connection and one statement for
  * all), then writes the outbox in batches over ONE client until it is empty, so a sustained load
@@ -99,12 +133,14 @@ async function flush(connectionString: string, startedAt: number): Promise<void>
       while (outbox.length > 0 && Date.now() - drainStarted < MAX_DRAIN_MS) {
         const batch = outbox.splice(0, BATCH);
         try {
-          await withTimeout(settleGenerations(db, batch), WRITE_TIMEOUT_MS, "usage write");
+          await write(db, batch);
         } catch (error) {
-          keep(batch);
-          // Never the rows themselves (user data): drizzle's message would carry them all.
-          console.error(`usage write failed (${outbox.length} pending): ${describeDbError(error)}`);
-          break;
+          if (!isDataRefusal(error)) {
+            keep(batch);
+            failed(error);
+            break;
+          }
+          if (!(await writeRowByRow(db, batch))) break;
         }
       }
       if (outbox.length === 0) release();

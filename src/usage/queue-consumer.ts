@@ -14,7 +14,7 @@
  */
 import { withTimeout } from "../cache/swr";
 import { createDb } from "../db/client";
-import { describeDbError } from "../db/errors";
+import { describeDbError, isDataRefusal } from "../db/errors";
 import { type GenerationRow, settleGenerations } from "./record";
 
 const FIRST_RETRY_SECONDS = 10;
@@ -24,14 +24,6 @@ const WRITE_TIMEOUT_MS = 30_000;
 /** Seconds before the next delivery of a message delivered `attempts` times (1 on the first). */
 export function retryDelaySeconds(attempts: number): number {
   return Math.min(LONGEST_RETRY_SECONDS, FIRST_RETRY_SECONDS * 2 ** Math.max(0, attempts - 1));
-}
-
-/** The database refused the rows themselves (a data exception or a constraint), not the connection. */
-function refusedForData(error: unknown): boolean {
-  let root = error;
-  while (root instanceof Error && root.cause !== undefined) root = root.cause;
-  const code = (root as { code?: unknown } | null | undefined)?.code;
-  return typeof code === "string" && /^2[23][0-9A-Z]{3}$/.test(code);
 }
 
 export async function consumeUsageBatch(
@@ -54,7 +46,7 @@ export async function consumeUsageBatch(
     batch.ackAll();
     return;
   } catch (error) {
-    if (batch.messages.length === 1 || !refusedForData(error)) {
+    if (batch.messages.length === 1 || !isDataRefusal(error)) {
       retryLater(batch.messages, error);
       return;
     }

@@ -2,6 +2,7 @@
  * The outbox's pace: a lone request's row is written 100 ms after it (the coalescing window),
  * but under sustained load a flush waits until a second after the previous one started — every
  * flush is a new connection and login, so the writes of a busy isolate cost one a second.
+ * And a row the database refuses for its data costs only itself.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { GenerationRow } from "../../../src/usage/record";
@@ -9,9 +10,18 @@ import type { GenerationRow } from "../../../src/usage/record";
 const writes = vi.hoisted(() => [] as { at: number; ids: string[] }[]);
 /** Called after each write is recorded, before the flush sees its answer. */
 const afterWrite = vi.hoisted(() => ({ hook: undefined as (() => void) | undefined }));
+/** Rows the database refuses, as Postgres refuses a value of the wrong type, under drizzle's wrapper. */
+const refused = vi.hoisted(() => new Set<string>());
 vi.mock("../../../src/db/client", () => ({ createDb: () => ({}) }));
 vi.mock("../../../src/usage/record", () => ({
   settleGenerations: async (_db: unknown, rows: GenerationRow[]) => {
+    if (rows.some((r) => refused.has(r.id))) {
+      const cause = Object.assign(new Error('invalid input syntax for type integer: "many"'), {
+        name: "PostgresError",
+        code: "22P02",
+      });
+      throw Object.assign(new Error(`Failed query: insert … params: ${JSON.stringify(rows)}`), { cause });
+    }
     writes.push({ at: Date.now(), ids: rows.map((r) => r.id) });
     afterWrite.hook?.();
   },
@@ -35,6 +45,7 @@ beforeEach(() => {
   vi.useFakeTimers({ now: clock });
   writes.length = 0;
   afterWrite.hook = undefined;
+  refused.clear();
 });
 afterEach(() => vi.useRealTimers());
 
@@ -90,4 +101,23 @@ describe("flushOutbox", () => {
       expect(writes.flatMap((w) => w.ids)).toEqual(["first", "late"]);
     },
   );
+
+  it("writes the rest of a batch when the database refuses a row, and drops that row alone", async () => {
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+    refused.add("bad");
+    const flushes = [record("a"), record("bad"), record("c")];
+    await vi.advanceTimersByTimeAsync(200);
+    await Promise.all(flushes);
+    expect(writes.map((w) => w.ids)).toEqual([["a"], ["c"]]);
+    expect(logged.mock.calls.map(([line]) => line)).toEqual([
+      "usage record bad refused by the database and dropped: PostgresError 22P02",
+    ]);
+
+    // It does not come back to block the rows after it.
+    const next = record("d");
+    await vi.advanceTimersByTimeAsync(2_000);
+    await next;
+    expect(writes.at(-1)?.ids).toEqual(["d"]);
+    logged.mockRestore();
+  });
 });
