@@ -4,7 +4,8 @@
  * concurrent requests, then drains the outbox until it is empty. A flush that fails (database
  * down) keeps the rows and is retried with backoff, and again on every later request, so an
  * outage loses no usage while the isolate lives; the outbox holds up to OUTBOX_LIMIT rows (oldest
- * dropped beyond that, with an error logged) so memory stays bounded in a long outage.
+ * dropped beyond that, with an error logged) so memory stays bounded in a long outage. A row the
+ * database refuses for its data would be refused for ever: it alone is dropped, logged by id.
  */
 import { withTimeout } from "../cache/swr";
 import { createDb, type Db } from "../db/client";
