@@ -54,15 +54,17 @@ export async function consumeUsageBatch(
   await writeOneByOne(batch.messages, write);
 }
 
+/** Each row on its own; if the database stops answering meanwhile, the rest are retried at once. */
 async function writeOneByOne(
   messages: readonly Message<GenerationRow>[],
   write: (messages: readonly Message<GenerationRow>[]) => Promise<unknown>,
 ): Promise<void> {
-  for (const message of messages) {
+  for (const [i, message] of messages.entries()) {
     try {
       await write([message]);
       message.ack();
     } catch (error) {
+      if (!isDataRefusal(error)) return retryLater(messages.slice(i), error);
       retryLater([message], error);
     }
   }
