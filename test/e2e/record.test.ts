@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeDbError } from "../../src/db/errors";
 import { generations } from "../../src/db/schema";
 import { type GenerationRow, settleGenerations } from "../../src/usage/record";
+import { generationRow } from "../support/generation-row";
 import { freshDatabase } from "./support/fresh-database";
 import { createKey } from "./support/test-catalog";
 
@@ -34,22 +35,8 @@ async function keyOf(hash: string) {
   return row!;
 }
 
-function row(id: string, keyHash: string, accountId: string, createdAt: string, cost: string): GenerationRow {
-  return {
-    id,
-    createdAt,
-    accountId,
-    keyHash,
-    requestedModel: "test/gpt",
-    model: "test/gpt",
-    streamed: false,
-    status: 200,
-    tokensPrompt: 10,
-    tokensCompletion: 5,
-    totalCost: cost,
-    attempts: [{ provider: "p", model: "test/gpt", status: 200, latencyMs: 3 }],
-  };
-}
+const row = (id: string, keyHash: string, accountId: string, createdAt: string, totalCost: string) =>
+  generationRow({ id, keyHash, accountId, createdAt, totalCost });
 
 describe("settleGenerations", () => {
   it("charges exactly the batch, per key, account and UTC day, and a redelivery changes nothing", async () => {

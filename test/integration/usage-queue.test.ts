@@ -15,6 +15,7 @@ import { apiKeys, generations } from "../../src/db/schema";
 import worker from "../../src/index";
 import { consumeUsageBatch, retryDelaySeconds } from "../../src/usage/queue-consumer";
 import type { GenerationRow } from "../../src/usage/record";
+import { generationRow } from "../support/generation-row";
 
 const run = `q${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 const db = () => createDb(env.HYPERDRIVE.connectionString);
@@ -37,22 +38,14 @@ async function newKey(name: string) {
 }
 
 let sequence = 0;
-function row(key: { hash: string; accountId: string }, cost: string): GenerationRow {
-  sequence++;
-  return {
-    id: `gen-${run}-${sequence}`,
-    createdAt: new Date().toISOString(),
-    accountId: key.accountId,
+const row = (key: { hash: string; accountId: string }, totalCost: string) =>
+  generationRow({
+    id: `gen-${run}-${++sequence}`,
     keyHash: key.hash,
-    requestedModel: "test/gpt",
-    model: "test/gpt",
-    streamed: false,
-    status: 200,
-    tokensPrompt: 10,
-    tokensCompletion: 5,
-    totalCost: cost,
-  };
-}
+    accountId: key.accountId,
+    createdAt: new Date().toISOString(),
+    totalCost,
+  });
 
 /**
  * A batch as the queue delivers it, each message's `retry` also noting the delay it was given
