@@ -11,6 +11,7 @@ import { withTimeout } from "../cache/swr";
 import { createDb, type Db } from "../db/client";
 import { describeDbError, isDataRefusal } from "../db/errors";
 import { type GenerationRow, settleGenerations } from "./record";
+import { writeEach } from "./write-each";
 
 const OUTBOX_LIMIT = 50_000;
 /** How long a flush waits for more rows before writing (records appear this much after the response). */
@@ -92,26 +93,6 @@ function dropped(row: GenerationRow, error: unknown): void {
 }
 
 /**
- * A batch the database refused for its data, written a row at a time so that only the refused
- * rows are lost. False, with the unwritten rows kept, if the database stops answering meanwhile.
- */
-async function writeRowByRow(db: Db, rows: readonly GenerationRow[]): Promise<boolean> {
-  for (const [i, row] of rows.entries()) {
-    try {
-      await write(db, [row]);
-    } catch (error) {
-      if (!isDataRefusal(error)) {
-        keep(rows.slice(i));
-        failed(error);
-        return false;
-      }
-      dropped(row, error);
-    }
-  }
-  return true;
-}
-
-/**
  * Waits for the rows of concurrent requests to gather (one connection and one statement for
  * all), then writes the outbox in batches over ONE client until it is empty, so a sustained load
  * costs one connection per isolate, not one per request. Gives up after RETRIES failed rounds;
@@ -141,7 +122,13 @@ async function flush(connectionString: string, startedAt: number): Promise<void>
             failed(error);
             break;
           }
-          if (!(await writeRowByRow(db, batch))) break;
+          const each = await writeEach(batch, (rows) => write(db, rows));
+          for (const { item, error } of each.refused) dropped(item, error);
+          if (each.unwritten) {
+            keep(each.unwritten.items);
+            failed(each.unwritten.error);
+            break;
+          }
         }
       }
       if (outbox.length === 0) release();

@@ -16,6 +16,7 @@ import { withTimeout } from "../cache/swr";
 import { createDb } from "../db/client";
 import { describeDbError, isDataRefusal } from "../db/errors";
 import { type GenerationRow, settleGenerations } from "./record";
+import { writeEach } from "./write-each";
 
 const FIRST_RETRY_SECONDS = 10;
 const LONGEST_RETRY_SECONDS = 3_600;
@@ -51,23 +52,10 @@ export async function consumeUsageBatch(
       return;
     }
   }
-  await writeOneByOne(batch.messages, write);
-}
-
-/** Each row on its own; if the database stops answering meanwhile, the rest are retried at once. */
-async function writeOneByOne(
-  messages: readonly Message<GenerationRow>[],
-  write: (messages: readonly Message<GenerationRow>[]) => Promise<unknown>,
-): Promise<void> {
-  for (const [i, message] of messages.entries()) {
-    try {
-      await write([message]);
-      message.ack();
-    } catch (error) {
-      if (!isDataRefusal(error)) return retryLater(messages.slice(i), error);
-      retryLater([message], error);
-    }
-  }
+  const each = await writeEach(batch.messages, write);
+  for (const message of each.written) message.ack();
+  for (const { item, error } of each.refused) retryLater([item], error);
+  if (each.unwritten) retryLater(each.unwritten.items, each.unwritten.error);
 }
 
 function retryLater(messages: readonly Message<GenerationRow>[], error: unknown): void {
