@@ -208,15 +208,26 @@ function withPreviousErrors(error: GatewayError, earlier: GenerationAttempt[]): 
   });
 }
 
-function withTimer<T>(promise: Promise<T>, ms: number, onTimeout: () => void): Promise<T> {
+/**
+ * Races one attempt against its first-byte timeout: on expiry the attempt is aborted and the
+ * race rejects with a retryable 408 naming the provider. One timer per attempt, from the request
+ * to its first byte (a stream's first content): the deadline is the whole wait, not each phase.
+ */
+function withFirstByteTimeout<T>(
+  promise: Promise<T>,
+  ms: number,
+  target: Target,
+  abort: () => void,
+): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   return Promise.race([
     promise,
     new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        onTimeout();
+        abort();
         reject(
           new GatewayError(408, "timeout", "The provider did not start answering in time", {
+            provider: target.provider.name,
             retryable: true,
           }),
         );
@@ -225,25 +236,21 @@ function withTimer<T>(promise: Promise<T>, ms: number, onTimeout: () => void): P
   ]).finally(() => clearTimeout(timer));
 }
 
+/** Sends one attempt's request; a 2xx is the response, anything else the provider's error. */
 async function send(
   prepared: Prepared,
   adapter: ProviderAdapter,
-  deps: ExecuteDeps,
+  fetch: typeof globalThis.fetch,
   signal: AbortSignal,
   stream: boolean,
-  abort: () => void,
 ): Promise<Outcome<Response>> {
   const upstream = await adapter.toProviderRequest(prepared.request, prepared.target, { stream });
-  const res = await withTimer(
-    deps.fetch(upstream.url, { method: "POST", headers: upstream.headers, body: upstream.body, signal }),
-    deps.firstByteTimeoutMs,
-    abort,
-  ).catch((error: unknown) => {
-    if (error instanceof GatewayError)
-      throw new GatewayError(error.status, error.type, error.message, {
-        ...error.meta,
-        provider: prepared.target.provider.name,
-      });
+  const res = await fetch(upstream.url, {
+    method: "POST",
+    headers: upstream.headers,
+    body: upstream.body,
+    signal,
+  }).catch((error: unknown) => {
     throw new GatewayError(502, "provider_unavailable", `Could not reach ${prepared.target.provider.name}`, {
       provider: prepared.target.provider.name,
       retryable: true,
@@ -261,7 +268,12 @@ export function executeCompletion(
   deps: ExecuteDeps,
 ): Promise<ServedCompletion> {
   return loop(attempts, deps, async (_attempt, prepared, adapter, controller) => {
-    const sent = await send(prepared, adapter, deps, controller.signal, false, () => controller.abort());
+    const sent = await withFirstByteTimeout(
+      send(prepared, adapter, deps.fetch, controller.signal, false),
+      deps.firstByteTimeoutMs,
+      prepared.target,
+      () => controller.abort(),
+    );
     if (!sent.ok) return sent;
     const body: unknown = await sent.value.json().catch((cause: unknown) => {
       throw new GatewayError(
@@ -288,15 +300,21 @@ export function executeCompletion(
  * content arrived: errors before that (including in-band ones in a 200 stream) fall back.
  */
 export function executeStream(attempts: readonly Attempt[], deps: ExecuteDeps): Promise<ServedStream> {
-  return loop(attempts, deps, async (_attempt, prepared, adapter, controller) => {
-    const sent = await send(prepared, adapter, deps, controller.signal, true, () => controller.abort());
-    if (!sent.ok) return sent;
-    return startStream(sent.value, prepared, adapter, controller, deps.firstByteTimeoutMs);
-  });
+  return loop(attempts, deps, (_attempt, prepared, adapter, controller) =>
+    withFirstByteTimeout(
+      send(prepared, adapter, deps.fetch, controller.signal, true).then((sent) =>
+        sent.ok ? startStream(sent.value, prepared, adapter, controller) : sent,
+      ),
+      deps.firstByteTimeoutMs,
+      prepared.target,
+      () => controller.abort(),
+    ),
+  );
 }
 
 /**
- * Reads a 2xx stream up to its first content. A function of its own, not a closure in
+ * Reads a 2xx stream up to its first content (under the attempt's first-byte timeout, which
+ * aborts the controller and so the read). A function of its own, not a closure in
  * `executeStream`: the `abort` it returns lives as long as the stream, and a closure made there
  * would keep `deps` alive with it — and through `deps.prepare` the request, prompt and all.
  */
@@ -305,7 +323,6 @@ async function startStream(
   prepared: Prepared,
   adapter: ProviderAdapter,
   controller: AbortController,
-  firstByteTimeoutMs: number,
 ): Promise<Outcome<Pick<ServedStream, "head" | "rest" | "abort">>> {
   const abort = () => controller.abort();
   const body = res.body;
@@ -317,16 +334,13 @@ async function startStream(
   }
   const source = chunkSource(body, adapter, { request: prepared.request, target: prepared.target });
   const head: ProviderChunk[] = [];
-  const firstContent = async () => {
+  try {
     for (;;) {
       const batch = await source.next();
-      if (batch === null) return;
+      if (batch === null) break;
       head.push(...batch);
-      if (batch.some(hasContent)) return;
+      if (batch.some(hasContent)) break;
     }
-  };
-  try {
-    await withTimer(firstContent(), firstByteTimeoutMs, abort);
   } catch (error) {
     abort();
     source.cancel();

@@ -447,6 +447,38 @@ describe("executeStream", () => {
     expect(err.status).toBe(400);
   });
 
+  it("the first-byte timeout is one deadline from the request to the first content, not one per phase", async () => {
+    // Headers after 40 ms, content 40 ms later: each phase is inside the 60 ms timeout, the wait is not.
+    const headersLate = async () => {
+      await new Promise((r) => setTimeout(r, 40));
+      return new Response(
+        new ReadableStream<Uint8Array>({
+          async start(controller) {
+            controller.enqueue(new TextEncoder().encode(role));
+            await new Promise((r) => setTimeout(r, 40));
+            controller.enqueue(
+              new TextEncoder().encode(
+                `data: {"choices":[{"index":0,"delta":{"content":"late"},"finish_reason":null}]}\n\n`,
+              ),
+            );
+          },
+        }),
+        { status: 200, headers: { "content-type": "text/event-stream" } },
+      );
+    };
+    const { fetch, calls } = scripted({ p1: [headersLate], p2: [okStream()] });
+    const served = await executeStream(attempts("m/a@p1", "m/a@p2"), deps(fetch, { firstByteTimeoutMs: 60 }));
+    expect(calls).toEqual(["p1", "p2"]);
+    expect(served.log[0]).toMatchObject({ provider: "p1", status: 408, errorType: "timeout" });
+  });
+
+  it("a stream's first-content timeout is a retryable 408 naming the provider", async () => {
+    const { fetch } = scripted({ p1: [sse(role, true)] });
+    const err = await failure(executeStream(attempts("m/a@p1"), deps(fetch, { firstByteTimeoutMs: 5 })));
+    expect(err).toMatchObject({ status: 408, type: "timeout", retryable: true });
+    expect(err.meta.provider).toBe("P1");
+  });
+
   it("the served stream keeps neither the client's request nor the request as sent, closures included (a stream can live for minutes)", async () => {
     const { served, client, sent } = await serveWithRouteDeps();
     await collectGarbage();
