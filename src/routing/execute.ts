@@ -209,31 +209,42 @@ function withPreviousErrors(error: GatewayError, earlier: GenerationAttempt[]): 
 }
 
 /**
- * Races one attempt against its first-byte timeout: on expiry the attempt is aborted and the
- * race rejects with a retryable 408 naming the provider. One timer per attempt, from the request
- * to its first byte (a stream's first content): the deadline is the whole wait, not each phase.
+ * Runs one attempt under its first-byte timeout: the provider must answer within `ms`, and until
+ * the attempt is served (a stream's first content) each thing it sends — headers, a role chunk, a
+ * ping — buys it another `ms`. A provider that is alive but slow to its first token (a reasoning
+ * model's role chunk, Anthropic's pings) keeps its attempt; one that stalls falls back. On expiry
+ * the attempt is aborted and the race rejects with a retryable 408 naming the provider. One timer
+ * per attempt, re-armed only when it fires early: `touch` is a clock read.
  */
 function withFirstByteTimeout<T>(
-  promise: Promise<T>,
+  run: (touch: () => void) => Promise<T>,
   ms: number,
   target: Target,
   abort: () => void,
 ): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        abort();
-        reject(
-          new GatewayError(408, "timeout", "The provider did not start answering in time", {
-            provider: target.provider.name,
-            retryable: true,
-          }),
-        );
-      }, ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
+  let last = Date.now();
+  const touch = () => {
+    last = Date.now();
+  };
+  const expired = new Promise<never>((_, reject) => {
+    const check = () => {
+      const quiet = Date.now() - last;
+      if (quiet < ms) {
+        timer = setTimeout(check, ms - quiet);
+        return;
+      }
+      abort();
+      reject(
+        new GatewayError(408, "timeout", "The provider did not start answering in time", {
+          provider: target.provider.name,
+          retryable: true,
+        }),
+      );
+    };
+    timer = setTimeout(check, ms);
+  });
+  return Promise.race([run(touch), expired]).finally(() => clearTimeout(timer));
 }
 
 /** Sends one attempt's request; a 2xx is the response, anything else the provider's error. */
@@ -269,7 +280,7 @@ export function executeCompletion(
 ): Promise<ServedCompletion> {
   return loop(attempts, deps, async (_attempt, prepared, adapter, controller) => {
     const sent = await withFirstByteTimeout(
-      send(prepared, adapter, deps.fetch, controller.signal, false),
+      () => send(prepared, adapter, deps.fetch, controller.signal, false),
       deps.firstByteTimeoutMs,
       prepared.target,
       () => controller.abort(),
@@ -302,9 +313,11 @@ export function executeCompletion(
 export function executeStream(attempts: readonly Attempt[], deps: ExecuteDeps): Promise<ServedStream> {
   return loop(attempts, deps, (_attempt, prepared, adapter, controller) =>
     withFirstByteTimeout(
-      send(prepared, adapter, deps.fetch, controller.signal, true).then((sent) =>
-        sent.ok ? startStream(sent.value, prepared, adapter, controller) : sent,
-      ),
+      (touch) =>
+        send(prepared, adapter, deps.fetch, controller.signal, true).then((sent) => {
+          touch();
+          return sent.ok ? startStream(sent.value, prepared, adapter, controller, touch) : sent;
+        }),
       deps.firstByteTimeoutMs,
       prepared.target,
       () => controller.abort(),
@@ -314,7 +327,7 @@ export function executeStream(attempts: readonly Attempt[], deps: ExecuteDeps): 
 
 /**
  * Reads a 2xx stream up to its first content (under the attempt's first-byte timeout, which
- * aborts the controller and so the read). A function of its own, not a closure in
+ * aborts the controller and so the read; each batch before the content re-arms it). A function of its own, not a closure in
  * `executeStream`: the `abort` it returns lives as long as the stream, and a closure made there
  * would keep `deps` alive with it — and through `deps.prepare` the request, prompt and all.
  */
@@ -323,6 +336,8 @@ async function startStream(
   prepared: Prepared,
   adapter: ProviderAdapter,
   controller: AbortController,
+  /** Called on each batch read before the first content: the provider is alive. */
+  onProgress: () => void,
 ): Promise<Outcome<Pick<ServedStream, "head" | "rest" | "abort">>> {
   const abort = () => controller.abort();
   const body = res.body;
@@ -340,6 +355,7 @@ async function startStream(
       if (batch === null) break;
       head.push(...batch);
       if (batch.some(hasContent)) break;
+      onProgress();
     }
   } catch (error) {
     abort();

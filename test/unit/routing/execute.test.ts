@@ -447,26 +447,41 @@ describe("executeStream", () => {
     expect(err.status).toBe(400);
   });
 
-  it("the first-byte timeout is one deadline from the request to the first content, not one per phase", async () => {
-    // Headers after 40 ms, content 40 ms later: each phase is inside the 60 ms timeout, the wait is not.
-    const headersLate = async () => {
-      await new Promise((r) => setTimeout(r, 40));
-      return new Response(
-        new ReadableStream<Uint8Array>({
-          async start(controller) {
-            controller.enqueue(new TextEncoder().encode(role));
-            await new Promise((r) => setTimeout(r, 40));
+  /** Headers after `headersMs`, a role chunk, then each of `gapsMs` later an event: pings, content last. */
+  const slowStart = (headersMs: number, gapsMs: number[]) => async () => {
+    const encode = (text: string) => new TextEncoder().encode(text);
+    await new Promise((r) => setTimeout(r, headersMs));
+    return new Response(
+      new ReadableStream<Uint8Array>({
+        async start(controller) {
+          controller.enqueue(encode(role));
+          for (const [i, gap] of gapsMs.entries()) {
+            await new Promise((r) => setTimeout(r, gap));
+            const last = i === gapsMs.length - 1;
             controller.enqueue(
-              new TextEncoder().encode(
-                `data: {"choices":[{"index":0,"delta":{"content":"late"},"finish_reason":null}]}\n\n`,
+              encode(
+                last
+                  ? `data: {"choices":[{"index":0,"delta":{"content":"late"},"finish_reason":null}]}\n\n`
+                  : `data: {"choices":[{"index":0,"delta":{},"finish_reason":null}]}\n\n`,
               ),
             );
-          },
-        }),
-        { status: 200, headers: { "content-type": "text/event-stream" } },
-      );
-    };
-    const { fetch, calls } = scripted({ p1: [headersLate], p2: [okStream()] });
+          }
+        },
+      }),
+      { status: 200, headers: { "content-type": "text/event-stream" } },
+    );
+  };
+
+  it("a provider slow to its first content keeps its attempt while it keeps sending (headers, role, empty deltas)", async () => {
+    // 40 ms to headers, then events every 40 ms, content after 160 ms in all: never 60 ms quiet.
+    const { fetch, calls } = scripted({ p1: [slowStart(40, [40, 40, 40])], p2: [okStream()] });
+    const served = await executeStream(attempts("m/a@p1", "m/a@p2"), deps(fetch, { firstByteTimeoutMs: 60 }));
+    expect(calls).toEqual(["p1"]);
+    expect(text(served.head)).toBe("late");
+  });
+
+  it("a provider that goes quiet before its first content for the timeout falls back", async () => {
+    const { fetch, calls } = scripted({ p1: [slowStart(10, [20, 120])], p2: [okStream()] });
     const served = await executeStream(attempts("m/a@p1", "m/a@p2"), deps(fetch, { firstByteTimeoutMs: 60 }));
     expect(calls).toEqual(["p1", "p2"]);
     expect(served.log[0]).toMatchObject({ provider: "p1", status: 408, errorType: "timeout" });
