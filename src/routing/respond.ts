@@ -134,6 +134,7 @@ export interface SseOptions {
   unservedStamp: Stamp;
   /** Usage with cost for the final chunk; called once, when the stream ends for any reason. */
   finish: (outcome: StreamOutcome, served: ServedStream | undefined) => Usage;
+  /** The longest the client waits for a byte: a keep-alive comment fills any longer silence. */
   keepAliveMs: number;
   /** The client's request signal: aborted when the client hangs up. */
   clientSignal?: AbortSignal | undefined;
@@ -147,6 +148,11 @@ interface BytePipe {
   readable: ReadableStream<Uint8Array>;
   /** Queues bytes; a promise when the client is PIPE_BUFFER_BYTES behind (wait before reading on). */
   write(bytes: Uint8Array): Promise<void> | undefined;
+  /**
+   * Queues bytes only if the client is not behind, and never waits: for keep-alives, which a
+   * client with a backlog does not need, and which must not take the pump's drain promise.
+   */
+  writeIfIdle(bytes: Uint8Array): void;
   close(): void;
 }
 
@@ -186,6 +192,9 @@ function bytePipe(onCancel: () => void): BytePipe {
         drained = resolve;
       });
     },
+    writeIfIdle(bytes) {
+      if (!closed && (controller.desiredSize ?? 1) > 0) controller.enqueue(bytes);
+    },
     close() {
       if (closed) return;
       closed = true;
@@ -212,6 +221,7 @@ export function sseBody(opts: SseOptions): ReadableStream<Uint8Array> {
   // body); elsewhere the body is cancelled.
   const clientGone = () => {
     outcome.cancelled = true;
+    clearInterval(keepAlive);
     served?.abort();
     served?.rest.cancel();
     if (!finished) {
@@ -223,9 +233,21 @@ export function sseBody(opts: SseOptions): ReadableStream<Uint8Array> {
   const write = pipe.write;
   opts.clientSignal?.addEventListener("abort", clientGone, { once: true });
 
+  // A comment whenever nothing else was written for half of keepAliveMs, so the client never
+  // waits longer than keepAliveMs for a byte: before the first token while routing is pending,
+  // and in a provider's silences mid-stream. It keeps proxies from timing the stream out, and
+  // its write is how a client that hung up is noticed during a silence (workerd reports a
+  // hang-up only once it writes). One interval per stream; a frame costs it a store.
+  let quiet = true;
+  const keepAlive = setInterval(() => {
+    if (quiet && !finished) pipe.writeIfIdle(SSE_KEEPALIVE);
+    quiet = true;
+  }, opts.keepAliveMs / 2);
+
   const end = (): void => {
     if (finished) return;
     finished = true;
+    clearInterval(keepAlive);
     const usage = opts.finish(outcome, served);
     const base = stamp ?? opts.unservedStamp;
     let frames = "";
@@ -252,7 +274,9 @@ export function sseBody(opts: SseOptions): ReadableStream<Uint8Array> {
       if (chunk.choices.length > 0 && stamp)
         frames += sseFrame(chunkOf(stamp, chunk.choices, chunk.systemFingerprint));
     }
-    return frames === "" ? undefined : write(encoder.encode(frames));
+    if (frames === "") return undefined;
+    quiet = false;
+    return write(encoder.encode(frames));
   };
 
   const asStreamError = (error: unknown, message: string) =>
@@ -261,8 +285,7 @@ export function sseBody(opts: SseOptions): ReadableStream<Uint8Array> {
       : new GatewayError(502, "provider_unavailable", message, { retryable: true });
 
   const route = async (pending: Promise<ServedStream>): Promise<ServedStream | undefined> => {
-    write(SSE_KEEPALIVE);
-    const timer = setInterval(() => finished || write(SSE_KEEPALIVE), opts.keepAliveMs);
+    write(SSE_KEEPALIVE); // the commit: headers and a first comment now, the rest every tick
     try {
       return await pending;
     } catch (error) {
@@ -272,8 +295,6 @@ export function sseBody(opts: SseOptions): ReadableStream<Uint8Array> {
           : new GatewayError(502, "provider_unavailable", "Provider failed");
       end();
       return undefined;
-    } finally {
-      clearInterval(timer);
     }
   };
 

@@ -2,7 +2,8 @@
  * Streams held open, against the built bundle in plain workerd:
  * - a client that hangs up mid-stream: the gateway aborts the upstream request at once (a
  *   provider that supports it stops generating and billing) and records the generation as
- *   cancelled, charged for what was streamed;
+ *   cancelled, charged for what was streamed; while the provider is silent, at the next
+ *   keep-alive;
  * - what an open stream keeps alive, read from a heap snapshot. A stream lives for minutes and its
  *   prompt can be megabytes: a thousand open streams must not hold a thousand prompts.
  */
@@ -113,6 +114,32 @@ describe("a client that leaves mid-stream", () => {
     } finally {
       await sql.end();
     }
+  });
+});
+
+describe("a client that leaves while the provider is silent", () => {
+  it("is noticed at the next keep-alive comment, which aborts the upstream", async () => {
+    // The mock goes quiet for 12 s after its first piece. workerd tells a Worker that its client
+    // hung up only when it writes to it: the keep-alive (every 5 s) is that write.
+    const marker = `silent-${Date.now()}`;
+    const client = new AbortController();
+    const { reader } = await openStream(
+      [{ role: "user", content: `${marker} pause 12000ms` }],
+      client.signal,
+    );
+    const leftAt = Date.now();
+    client.abort();
+    await reader.cancel().catch(() => {});
+
+    const upstream = await eventually(
+      async () => {
+        const r = await upstreamRequest(marker);
+        return r?.abortedAt === undefined ? undefined : r;
+      },
+      "the gateway to abort the upstream request",
+      9_000,
+    );
+    expect(upstream.abortedAt! - leftAt).toBeLessThan(6_500);
   });
 });
 

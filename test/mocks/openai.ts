@@ -222,12 +222,14 @@ async function sendStream(
       chunk({ tool_calls: [{ index: 0, function: { arguments: fragment } }] }, null);
   } else {
     chunk({ role: "assistant", content: "", refusal: null }, null);
-    // A drip repeats the answer: long enough to leave in the middle of.
+    // A drip repeats the answer: long enough to leave in the middle of. A drip asked to
+    // "pause <n>ms" goes silent that long after its first piece, as a model does mid-answer.
     const parts =
       paceMs > 0 ? Array.from({ length: 10 }, () => pieces(answer.text)).flat() : pieces(answer.text);
+    const pauseMs = paceMs > 0 ? Number(/\bpause (\d+)ms\b/.exec(answer.text)?.[1] ?? 0) : 0;
     for (const [i, text] of parts.entries()) {
       if (paceMs > 0) {
-        await new Promise((resolve) => setTimeout(resolve, paceMs));
+        await new Promise((resolve) => setTimeout(resolve, i === 1 && pauseMs > 0 ? pauseMs : paceMs));
         if (res.destroyed) return;
       }
       chunk({ content: text }, null);

@@ -225,6 +225,42 @@ describe("sseBody: an error after content", () => {
   });
 });
 
+describe("sseBody: keep-alive comments in a provider's silence", () => {
+  /** After the head, `gapMs` of silence, then "lo" and the end. */
+  const silentThenMore = (gapMs: number) => {
+    const { served } = fakeServed([content("Hel")], []);
+    let step = 0;
+    const rest: ChunkSource = {
+      async next() {
+        step++;
+        if (step === 1) {
+          await new Promise((r) => setTimeout(r, gapMs));
+          return [content("lo")];
+        }
+        return null;
+      },
+      cancel() {},
+    };
+    return { ...served, rest };
+  };
+
+  it("a silence mid-stream longer than keepAliveMs gets comments; the stream is unchanged around them", async () => {
+    const fs = frames(await readAll(body(silentThenMore(45), { keepAliveMs: 10 }).stream));
+    const first = fs.findIndex((f) => typeof f === "object");
+    const second = fs.findIndex((f, i) => i > first && typeof f === "object");
+    expect(second - first - 1).toBeGreaterThanOrEqual(3);
+    expect(fs.slice(first + 1, second).every((f) => f === ": SWITCHYARD PROCESSING")).toBe(true);
+    expect(contentOf(fs)).toBe("Hello");
+    expect(fs.at(-1)).toBe("[DONE]");
+  });
+
+  it("frames that keep coming leave no room for comments", async () => {
+    const { served } = fakeServed([content("a")], [content("b"), content("c")]);
+    const fs = frames(await readAll(body(served, { keepAliveMs: 10_000 }).stream));
+    expect(fs.some((f) => typeof f === "string" && f.startsWith(":"))).toBe(false);
+  });
+});
+
 describe("sseBody: routing still pending when the response was committed", () => {
   it("keep-alive comments come first, then the stream", async () => {
     const { served } = fakeServed([content("late")], []);
@@ -323,6 +359,32 @@ describe("sseBody: a client slower than the upstream", () => {
 
     const reader = stream.getReader();
     for (let i = 0; i < 40; i++) await reader.read();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(reads).toBeGreaterThan(stalledAt);
+    await reader.cancel();
+  });
+
+  it("keep-alive ticks while the client is behind neither add to its backlog nor stall the stream", async () => {
+    const big = "x".repeat(1024);
+    let reads = 0;
+    const endless: ChunkSource = {
+      async next() {
+        reads++;
+        await new Promise((r) => setImmediate(r));
+        return [content(big)];
+      },
+      cancel() {},
+    };
+    const { served } = fakeServed([content("first")], []);
+    // Ticks every 2 ms while the buffer is full for 50 ms.
+    const { stream } = body({ ...served, rest: endless }, { keepAliveMs: 4 });
+    await new Promise((r) => setTimeout(r, 50));
+    const stalledAt = reads;
+    const reader = stream.getReader();
+    const decoder = new TextDecoder();
+    let text = "";
+    for (let i = 0; i < 40; i++) text += decoder.decode((await reader.read()).value);
+    expect(text).not.toContain(": SWITCHYARD PROCESSING");
     await new Promise((r) => setTimeout(r, 20));
     expect(reads).toBeGreaterThan(stalledAt);
     await reader.cancel();
