@@ -204,6 +204,19 @@ function bytePipe(onCancel: () => void): BytePipe {
 }
 
 /**
+ * The `error` of an in-band error chunk. A provider's 5xx is masked (API.md b8: "On 5xx the
+ * message is masked and `provider_code` is omitted"): its text and raw body are the provider's
+ * internals, not something the client can act on; the status, type and provider stay.
+ */
+function inBandError(error: GatewayError): ReturnType<GatewayError["toErrorObject"]> {
+  const object = error.toErrorObject();
+  if (error.status < 500 || (error.meta.raw === undefined && error.meta.providerCode === undefined))
+    return object;
+  const { provider_code: _code, raw: _raw, ...metadata } = object.metadata;
+  return { code: object.code, message: "Provider returned error", metadata };
+}
+
+/**
  * The SSE body. The gateway pushes each upstream read's frames into the response and reads the
  * next upstream chunk while the client takes them; only a client 64 KiB behind makes it wait, so
  * nothing piles up and a slow client slows the upstream. An error after content has flowed ends
@@ -258,7 +271,7 @@ export function sseBody(opts: SseOptions): ReadableStream<Uint8Array> {
         finish_reason: "error",
         native_finish_reason: null,
       };
-      frames += sseFrame({ ...chunkOf(base, [errorChoice], null), error: outcome.error.toErrorObject() });
+      frames += sseFrame({ ...chunkOf(base, [errorChoice], null), error: inBandError(outcome.error) });
     }
     frames += sseFrame({ ...chunkOf(base, [], null), usage });
     write(encoder.encode(`${frames}data: [DONE]\n\n`));

@@ -225,6 +225,49 @@ describe("sseBody: an error after content", () => {
   });
 });
 
+describe("sseBody: an in-band 5xx from the provider is masked (API.md b8)", () => {
+  it("its message becomes 'Provider returned error', without provider_code or raw; status, type and provider stay", async () => {
+    const upstream = new GatewayError(
+      500,
+      "provider_unavailable",
+      "Internal error on node gpu-17 (trace 9f2c)",
+      {
+        provider: "P1",
+        providerCode: "api_error",
+        raw: '{"type":"error","error":{"type":"api_error","message":"Internal error on node gpu-17"}}',
+      },
+    );
+    const { served } = fakeServed([content("Hel")], [upstream]);
+    const [error] = frames(await readAll(body(served).stream)).filter(isError);
+    expect(error).toMatchObject({
+      error: {
+        code: 500,
+        message: "Provider returned error",
+        metadata: { error_type: "provider_unavailable", provider_name: "P1" },
+      },
+    });
+    expect(JSON.stringify(error)).not.toMatch(/gpu-17|provider_code|raw/);
+  });
+
+  it("a 4xx keeps the provider's message and code; the gateway's own 5xx keeps its message", async () => {
+    const limited = new GatewayError(429, "rate_limit_exceeded", "Rate limit exceeded", {
+      provider: "P1",
+      providerCode: "rate_limit",
+    });
+    const [rateLimit] = frames(
+      await readAll(body(fakeServed([content("a")], [limited]).served).stream),
+    ).filter(isError);
+    expect(rateLimit).toMatchObject({
+      error: { code: 429, message: "Rate limit exceeded", metadata: { provider_code: "rate_limit" } },
+    });
+    const ours = new GatewayError(502, "provider_unavailable", "The provider's stream failed");
+    const [cut] = frames(await readAll(body(fakeServed([content("a")], [ours]).served).stream)).filter(
+      isError,
+    );
+    expect(cut).toMatchObject({ error: { code: 502, message: "The provider's stream failed" } });
+  });
+});
+
 describe("sseBody: keep-alive comments in a provider's silence", () => {
   /** After the head, `gapMs` of silence, then "lo" and the end. */
   const silentThenMore = (gapMs: number) => {
