@@ -45,14 +45,16 @@ export interface ProviderErrorInit {
 }
 
 /**
- * A provider's refusal in OpenRouter's shape: the status is the upstream's, the message is
- * the provider's own (so `curl` users can read it) and the raw body sits in `metadata.raw`.
+ * A provider's refusal in OpenRouter's shape: the status is the upstream's (but for refused
+ * credentials, below), the message is the provider's own (so `curl` users can read it) and the
+ * raw body sits in `metadata.raw`.
  */
 export function providerError(init: ProviderErrorInit): GatewayError {
   const known = [init.target.apiKey ?? ""];
   const message = init.message
     ? redactSecrets(init.message, known)
     : `Provider returned error (${init.status})`;
+  if (init.status === 401 || init.status === 403) return credentialsRefused(init, message, known);
   const type =
     init.type ??
     (init.status === 400 && init.message && looksLikeContextLengthError(init.message)
@@ -65,4 +67,26 @@ export function providerError(init: ProviderErrorInit): GatewayError {
     providerCode: init.providerCode,
     retryable: init.retryable,
   });
+}
+
+/**
+ * The provider refused this gateway's credentials (401) or what they allow (403: a model not
+ * enabled, a region): the gateway's configuration is at fault, never the client's key. Another
+ * provider may serve the request; if none does, the client gets a 502 — not a 401 or 403 that its
+ * SDK would report as a bad or under-privileged API key. The provider's code and body stay in
+ * the metadata for the operator. (BYOK, when it comes, is the exception: the key is the user's.)
+ */
+function credentialsRefused(init: ProviderErrorInit, message: string, known: string[]): GatewayError {
+  const name = init.target.provider.name;
+  return new GatewayError(
+    502,
+    "provider_unavailable",
+    `${name} refused this gateway's credentials (${init.status}): ${message}`,
+    {
+      provider: name,
+      raw: redactSecrets(init.bodyText.slice(0, 4000), known),
+      providerCode: init.providerCode,
+      retryable: true,
+    },
+  );
 }

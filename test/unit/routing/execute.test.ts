@@ -165,7 +165,22 @@ describe("executeCompletion: what falls back", () => {
     ]);
   });
 
-  it.each([400, 401, 403, 404, 413, 422])("%i → returned to the client, no fallback", async (status) => {
+  it.each([401, 403])(
+    "%i (the provider refused the gateway's credentials) → the next attempt serves; if none, a 502, never the client's 401/403",
+    async (status) => {
+      const fallback = scripted({ p1: [fail(status, "Incorrect API key provided")], p2: [ok()] });
+      const served = await executeCompletion(attempts("m/a@p1", "m/a@p2"), deps(fallback.fetch));
+      expect(fallback.calls).toEqual(["p1", "p2"]);
+      expect(served.log[0]).toMatchObject({ provider: "p1", status: 502 });
+
+      const alone = scripted({ p1: [fail(status, "Incorrect API key provided")] });
+      const err = await failure(executeCompletion(attempts("m/a@p1"), deps(alone.fetch)));
+      expect(err).toMatchObject({ status: 502, type: "provider_unavailable" });
+      expect(err.message).toContain("Incorrect API key provided");
+    },
+  );
+
+  it.each([400, 404, 413, 422])("%i → returned to the client, no fallback", async (status) => {
     const { fetch, calls } = scripted({ p1: [fail(status, "nope")], p2: [ok()] });
     const err = await failure(executeCompletion(attempts("m/a@p1", "m/a@p2"), deps(fetch)));
     expect(calls).toEqual(["p1"]);
@@ -262,9 +277,9 @@ describe("executeCompletion: context length, Retry-After, prepare, the final err
   });
 
   it("a client error after fallbacks carries the earlier ones too", async () => {
-    const { fetch } = scripted({ p1: ["network"], p2: [fail(401, "bad key")] });
+    const { fetch } = scripted({ p1: ["network"], p2: [fail(400, "bad tool schema")] });
     const err = await failure(executeCompletion(attempts("m/a@p1", "m/a@p2", "m/a@p3"), deps(fetch)));
-    expect(err.status).toBe(401);
+    expect(err.status).toBe(400);
     expect(err.toErrorObject().metadata.previous_errors).toEqual([
       expect.objectContaining({ provider: "p1", code: 502, error_type: "provider_unavailable" }),
     ]);

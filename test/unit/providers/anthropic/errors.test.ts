@@ -53,13 +53,26 @@ describe("toGatewayError", () => {
   });
 
   it.each([
-    [401, "authentication_error", "authentication", false],
-    [403, "permission_error", "permission_denied", false],
     [413, "request_too_large", "payload_too_large", false],
     [500, "api_error", "server", true],
   ] as const)("maps %i %s to %s", (status, code, type, retryable) => {
     expect(map(status, body(code, "x"))).toMatchObject({ status, type, retryable });
   });
+
+  it.each([
+    [401, "authentication_error"],
+    [403, "permission_error"],
+  ] as const)(
+    "%i %s: the gateway's credentials were refused, a retryable 502 keeping the code",
+    (status, code) => {
+      expect(map(status, body(code, "x"))).toMatchObject({
+        status: 502,
+        type: "provider_unavailable",
+        retryable: true,
+        meta: { providerCode: code },
+      });
+    },
+  );
 
   it("copes with a body that is not Anthropic's, and redacts the key", () => {
     const key = target().apiKey ?? "";

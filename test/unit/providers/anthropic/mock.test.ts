@@ -145,8 +145,11 @@ describe("anthropic mock through the adapter", () => {
     );
     const res = await fetch(up.url, { method: "POST", headers: up.headers, body: up.body });
     expect(res.status).toBe(401);
-    expect(anthropicAdapter.toGatewayError(401, await res.text(), res.headers, t).type).toBe(
-      "authentication",
-    );
+    // The gateway's credentials, not the client's key: a retryable 502 (src/providers/http-errors.ts).
+    expect(anthropicAdapter.toGatewayError(401, await res.text(), res.headers, t)).toMatchObject({
+      status: 502,
+      retryable: true,
+      meta: { providerCode: "authentication_error" },
+    });
   });
 });

@@ -47,7 +47,9 @@ describe("azure mock through the azure adapter", () => {
     const { res } = await callThrough(azureAdapter, t, {}, false);
     expect(res.status).toBe(401);
     expect(azureAdapter.toGatewayError(401, await res.text(), res.headers, t)).toMatchObject({
-      type: "authentication",
+      status: 502,
+      type: "provider_unavailable",
+      retryable: true,
     });
   });
 

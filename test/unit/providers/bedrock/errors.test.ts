@@ -34,20 +34,7 @@ describe("bedrock toGatewayError", () => {
       "provider_overloaded",
       true,
     ],
-    [
-      403,
-      "AccessDeniedException",
-      "You don't have access to the model with the specified model ID.",
-      "permission_denied",
-      false,
-    ],
-    [
-      403,
-      "UnrecognizedClientException",
-      "The security token included in the request is invalid.",
-      "authentication",
-      false,
-    ],
+
     [404, "ResourceNotFoundException", "Model not found.", "not_found", false],
     [
       400,
@@ -87,6 +74,19 @@ describe("bedrock toGatewayError", () => {
     expect(err.status).toBe(status);
     expect(err.meta.provider).toBe("Amazon Bedrock");
   });
+
+  it.each([
+    ["AccessDeniedException", "You don't have access to the model with the specified model ID."],
+    ["UnrecognizedClientException", "The security token included in the request is invalid."],
+  ])(
+    "403 %s: the gateway's credentials were refused, a retryable 502 keeping the exception",
+    (name, message) => {
+      const err = bedrockAdapter.toGatewayError(403, JSON.stringify({ message }), errortype(name), target);
+      expect(err).toMatchObject({ status: 502, type: "provider_unavailable", meta: { providerCode: name } });
+      expect(err.retryable).toBe(true);
+      expect(err.message).toBe(`Amazon Bedrock refused this gateway's credentials (403): ${message}`);
+    },
+  );
 
   it("maps the recorded invalid-model 400 (no errortype header kept) by status", () => {
     const rec = fixtureHttp("bedrock/error-400-invalid-model.http.json");

@@ -64,7 +64,13 @@ describe("openai toGatewayError", () => {
       "bare error string",
       401,
       { error: "Invalid API key" },
-      { type: "authentication", message: "Invalid API key" },
+      // The gateway's key, not the client's: a retryable 502 (src/providers/http-errors.ts).
+      {
+        status: 502,
+        type: "provider_unavailable",
+        retryable: true,
+        message: "OpenAI refused this gateway's credentials (401): Invalid API key",
+      },
     ],
     [
       "insufficient_quota",
