@@ -59,20 +59,23 @@ export function createStreamTransformer(ctx: CallContext): StreamTranslator {
     return parsed.data;
   };
 
-  /** contentBlockIndex → OpenAI tool_calls[].index (tool calls are numbered 0.. in order of appearance). */
-  const toolIndexByBlock = new Map<number, number>();
+  /**
+   * contentBlockIndex → the tool call it streams: its OpenAI tool_calls[].index (numbered 0.. in
+   * order of appearance) and whether any argument text went out yet.
+   */
+  const toolByBlock = new Map<number, { index: number; hasArgs: boolean }>();
   /** contentBlockIndex → reasoning_details[].index, one detail per reasoning block. */
   const reasoningIndexByBlock = new Map<number, number>();
   let stopped = false;
   let usageSent = false;
 
-  const toolIndex = (block: number) => {
-    let index = toolIndexByBlock.get(block);
-    if (index === undefined) {
-      index = toolIndexByBlock.size;
-      toolIndexByBlock.set(block, index);
+  const toolOf = (block: number) => {
+    let tool = toolByBlock.get(block);
+    if (tool === undefined) {
+      tool = { index: toolByBlock.size, hasArgs: false };
+      toolByBlock.set(block, tool);
     }
-    return index;
+    return tool;
   };
   const reasoningIndex = (block: number) => {
     let index = reasoningIndexByBlock.get(block);
@@ -104,7 +107,7 @@ export function createStreamTransformer(ctx: CallContext): StreamTranslator {
             choiceChunk({
               tool_calls: [
                 {
-                  index: toolIndex(ev.contentBlockIndex),
+                  index: toolOf(ev.contentBlockIndex).index,
                   id: tool.toolUseId,
                   type: "function",
                   function: { name: tool.name, arguments: "" },
@@ -119,9 +122,11 @@ export function createStreamTransformer(ctx: CallContext): StreamTranslator {
           const { delta, contentBlockIndex: block } = ev;
           if (delta.text) controller.enqueue(choiceChunk({ content: delta.text }));
           if (typeof delta.toolUse?.input === "string" && delta.toolUse.input !== "") {
+            const tool = toolOf(block);
+            tool.hasArgs = true;
             controller.enqueue(
               choiceChunk({
-                tool_calls: [{ index: toolIndex(block), function: { arguments: delta.toolUse.input } }],
+                tool_calls: [{ index: tool.index, function: { arguments: delta.toolUse.input } }],
               }),
             );
           }
@@ -162,9 +167,19 @@ export function createStreamTransformer(ctx: CallContext): StreamTranslator {
           }
           return;
         }
-        case "contentBlockStop":
-          read(contentBlockStopWire, raw);
+        case "contentBlockStop": {
+          // A tool without parameters streams an empty input delta, or none, and the client's
+          // JSON.parse("") would throw: close it with "{}", as the Anthropic adapter does.
+          const { contentBlockIndex: block } = read(contentBlockStopWire, raw);
+          const tool = block === null || block === undefined ? undefined : toolByBlock.get(block);
+          if (tool && !tool.hasArgs) {
+            tool.hasArgs = true;
+            controller.enqueue(
+              choiceChunk({ tool_calls: [{ index: tool.index, function: { arguments: "{}" } }] }),
+            );
+          }
           return;
+        }
         case "messageStop": {
           const ev = read(messageStopWire, raw);
           stopped = true;

@@ -86,6 +86,32 @@ describe("bedrock stream transformer", () => {
     expect(choices.at(-1)).toMatchObject({ finish_reason: "tool_calls", native_finish_reason: "tool_use" });
   });
 
+  // A parameterless tool: contentBlockStart, an empty input delta (or none), contentBlockStop.
+  // Clients JSON.parse the assembled arguments, and JSON.parse("") throws.
+  it.each([
+    [
+      "an empty input delta",
+      [eventFrame("contentBlockDelta", { contentBlockIndex: 1, delta: { toolUse: { input: "" } } })],
+    ],
+    ["no input delta", []],
+  ])("closes a tool call with %s as arguments {}", async (_, deltas) => {
+    const body = concat(
+      start,
+      eventFrame("contentBlockStart", {
+        contentBlockIndex: 1,
+        start: { toolUse: { toolUseId: "tooluse_now", name: "now" } },
+      }),
+      ...deltas,
+      eventFrame("contentBlockStop", { contentBlockIndex: 1 }),
+      eventFrame("messageStop", { stopReason: "tool_use" }),
+    );
+    const { chunks, error } = await runStream(bedrockAdapter, body, fx);
+    expect(error).toBeUndefined();
+    const choices = chunks.flatMap((c) => c.choices);
+    expect(assembleToolCalls(choices)).toEqual([{ id: "tooluse_now", name: "now", arguments: "{}" }]);
+    expect(choices.at(-1)).toMatchObject({ finish_reason: "tool_calls" });
+  });
+
   it("starts with a role chunk and ends with finish then a lone usage chunk", async () => {
     const { chunks } = await runStream(
       bedrockAdapter,
