@@ -28,7 +28,10 @@ export const reasoningContentWire = z.looseObject({
 
 export const contentBlockWire = z.looseObject({
   text: z.string().nullish(),
-  toolUse: z.looseObject({ toolUseId: z.string(), name: z.string(), input: z.unknown() }).nullish(),
+  /** `input` is the call's arguments object; tolerated absent (a parameterless tool), read as `{}`. */
+  toolUse: z
+    .looseObject({ toolUseId: z.string(), name: z.string(), input: z.unknown().optional() })
+    .nullish(),
   reasoningContent: reasoningContentWire.nullish(),
 });
 export type ContentBlockWire = z.infer<typeof contentBlockWire>;

@@ -90,6 +90,22 @@ describe("bedrock fromProviderResponse", () => {
     expect(out.usage).toBeUndefined();
   });
 
+  // A parameterless tool's call must still carry arguments clients can JSON.parse.
+  it.each([
+    ["input {}", { input: {} }],
+    ["input null", { input: null }],
+    ["no input", {}],
+  ])("gives a parameterless tool call (%s) arguments {}", (_, input) => {
+    const out = bedrockAdapter.fromProviderResponse(
+      {
+        output: { message: { content: [{ toolUse: { toolUseId: "t", name: "now", ...input } }] } },
+        stopReason: "tool_use",
+      },
+      ctx,
+    );
+    expect(out.choices[0]?.message.tool_calls?.[0]?.function.arguments).toBe("{}");
+  });
+
   it("rejects an unreadable body with a retryable 502", () => {
     expect(() =>
       bedrockAdapter.fromProviderResponse({ output: { message: { content: "nope" } } }, ctx),
