@@ -4,7 +4,8 @@
  * Order on the wire: message_start (id, input usage) → per block content_block_start / _delta… /
  * _stop → message_delta (stop_reason, cumulative usage) → message_stop; `ping` anywhere.
  * We emit the finish chunk at message_delta and the single usage chunk at message_stop
- * (or at the end of a stream that stops after message_delta).
+ * (or at the end of a stream that stops after message_delta). A stream that fails emits the
+ * usage reported so far just before its error, so the gateway records real counts.
  *
  * @see https://docs.anthropic.com/en/docs/build-with-claude/streaming#event-types
  */
@@ -225,11 +226,21 @@ export function createAnthropicStream(ctx: CallContext): StreamTranslator {
       case "message_stop":
         yield* end();
         return;
-      case "error":
+      case "error": {
+        // message_start already reported the input side (and the cache); keep it, not an estimate.
+        ended = true;
+        const reported = usageChunk();
+        if (reported) yield reported;
         throw streamError(event, target, raw.data);
+      }
       default:
         return assertNever(event);
     }
+  }
+
+  /** What Anthropic reported so far: message_start's input side, the last message_delta's output. */
+  function usageChunk(): ProviderChunk | undefined {
+    return usage ? { choices: [], usage: mapUsage(usage), upstreamId, rawUsage: usage } : undefined;
   }
 
   /** The usage chunk, once; a stream that never said why it stopped was cut off upstream. */
@@ -247,7 +258,8 @@ export function createAnthropicStream(ctx: CallContext): StreamTranslator {
         },
       );
     }
-    if (usage) yield { choices: [], usage: mapUsage(usage), upstreamId, rawUsage: usage };
+    const reported = usageChunk();
+    if (reported) yield reported;
   }
 
   return {

@@ -303,6 +303,61 @@ describe("stream failures", () => {
     expect((error as GatewayError).meta).toMatchObject({ provider: "Anthropic", providerCode: code });
   });
 
+  // message_start already reported the prompt side: the gateway must price that, not an estimate.
+  it("emits the usage reported so far before an in-stream error", async () => {
+    const cachedStart = {
+      type: "message_start",
+      message: {
+        id: "msg_4",
+        usage: {
+          input_tokens: 3,
+          cache_read_input_tokens: 1111,
+          cache_creation_input_tokens: 418,
+          output_tokens: 1,
+        },
+      },
+    };
+    const overloaded = { type: "error", error: { type: "overloaded_error", message: "Overloaded" } };
+    const { chunks, error } = await run(frames(cachedStart, textStart, delta, overloaded));
+    expect(error).toMatchObject({ type: "provider_overloaded" });
+    expect(chunks.at(-1)).toEqual({
+      choices: [],
+      usage: {
+        prompt_tokens: 1532,
+        completion_tokens: 1,
+        total_tokens: 1533,
+        prompt_tokens_details: { cached_tokens: 1111, cache_write_tokens: 418 },
+      },
+      upstreamId: "msg_4",
+      rawUsage: cachedStart.message.usage,
+    });
+    expect(usages(chunks)).toHaveLength(1);
+  });
+
+  it("takes output tokens from the last message_delta when the error comes after it", async () => {
+    const { chunks, error } = await run(
+      frames(
+        start,
+        textStart,
+        delta,
+        { type: "message_delta", delta: {}, usage: { output_tokens: 12 } },
+        { type: "error", error: { type: "api_error", message: "Internal server error" } },
+      ),
+    );
+    expect(error).toMatchObject({ type: "server" });
+    expect(usages(chunks)).toEqual([
+      expect.objectContaining({ prompt_tokens: 5, completion_tokens: 12, total_tokens: 17 }),
+    ]);
+  });
+
+  it("emits no usage before an error that comes before message_start", async () => {
+    const { chunks, error } = await run(
+      frames({ type: "error", error: { type: "overloaded_error", message: "Overloaded" } }),
+    );
+    expect(error).toMatchObject({ type: "provider_overloaded" });
+    expect(chunks).toEqual([]);
+  });
+
   it("treats a malformed known event as an upstream error, and skips unknown ones", async () => {
     const bad = await run(frames(start, { type: "content_block_delta", index: "zero" }));
     expect(bad.error).toMatchObject({ status: 502, retryable: true });
