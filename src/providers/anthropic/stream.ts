@@ -243,10 +243,15 @@ export function createAnthropicStream(ctx: CallContext): StreamTranslator {
     return usage ? { choices: [], usage: mapUsage(usage), upstreamId, rawUsage: usage } : undefined;
   }
 
-  /** The usage chunk, once; a stream that never said why it stopped was cut off upstream. */
+  /**
+   * The usage chunk, once; a stream that never said why it stopped was cut off upstream, and
+   * fails after the usage it had reported.
+   */
   function* end(): Generator<ProviderChunk> {
     if (ended) return;
     ended = true;
+    const reported = usageChunk();
+    if (reported) yield reported;
     if (stopReason === undefined) {
       throw new GatewayError(
         502,
@@ -258,8 +263,6 @@ export function createAnthropicStream(ctx: CallContext): StreamTranslator {
         },
       );
     }
-    const reported = usageChunk();
-    if (reported) yield reported;
   }
 
   return {

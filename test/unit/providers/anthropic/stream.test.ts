@@ -279,6 +279,18 @@ describe("stream failures", () => {
     expect(error).toMatchObject({ status: 502, type: "provider_unavailable", retryable: true });
   });
 
+  it.each([
+    ["the body ends", []],
+    ["message_stop comes", [{ type: "message_stop" }]],
+  ])("emits the usage reported so far when %s before any stop_reason", async (_, tail) => {
+    const { chunks, error } = await run(frames(start, textStart, delta, ...tail));
+    expect(error).toMatchObject({ status: 502, retryable: true });
+    expect(chunks.at(-1)).toMatchObject({
+      choices: [],
+      usage: { prompt_tokens: 5, completion_tokens: 1, total_tokens: 6 },
+    });
+  });
+
   it("throws when message_stop comes without a stop_reason", async () => {
     const { error } = await run(frames(start, textStart, delta, { type: "message_stop" }));
     expect(error).toMatchObject({ status: 502, retryable: true });
