@@ -20,6 +20,7 @@ import {
   type WireDelta,
   type WireToolCall,
   wireErrorSchema,
+  wireUsageSchema,
 } from "./wire";
 
 /** Stands in for a missing `delta`, without a fresh `{}` per choice. */
@@ -161,6 +162,22 @@ export function createStreamTransformer(ctx: CallContext): StreamTranslator {
     if (last) controller.enqueue(last);
   }
 
+  /**
+   * Ends the stream with `error`, after the usage reported so far: OpenRouter's in-band error
+   * chunk carries the run's usage (fixture openrouter/stream-mid-stream-error.sse), and the
+   * gateway records what the provider counted rather than an estimate.
+   */
+  function fail(error: GatewayError, json: unknown, controller: ChunkSink): never {
+    if (typeof json === "object" && json !== null && "usage" in json) {
+      const carried = wireUsageSchema.safeParse(json.usage);
+      if (carried.success) usage = { usage: normalizeUsage(carried.data), raw: carried.data };
+    }
+    done = true;
+    const last = usageChunk();
+    if (last) controller.enqueue(last);
+    throw error;
+  }
+
   return {
     transform(event, controller) {
       if (done) return;
@@ -183,8 +200,8 @@ export function createStreamTransformer(ctx: CallContext): StreamTranslator {
       if (event.event === "error" || (typeof json === "object" && json !== null && "error" in json)) {
         const payload = typeof json === "object" && json !== null && "error" in json ? json.error : json;
         const parsed = wireErrorSchema.safeParse(payload);
-        if (parsed.success && payload) throw inBandError(parsed.data, data, target);
-        if (event.event === "error") throw malformed("unreadable error event");
+        if (parsed.success && payload) fail(inBandError(parsed.data, data, target), json, controller);
+        if (event.event === "error") fail(malformed("unreadable error event"), json, controller);
       }
       const parsed = parseWireChunk(json);
       if (!parsed.success) throw malformed("unexpected chunk shape", parsed.error);

@@ -236,6 +236,37 @@ describe("openai stream edge cases", () => {
     expect(error).toMatchObject({ status, retryable, type });
   });
 
+  // The error chunk carries the run's usage; the gateway must record it, not an estimate.
+  it("emits the usage an in-band error chunk carries, before the error", async () => {
+    const body = fixtureBytes("openrouter/stream-mid-stream-error.sse");
+    const { chunks, error } = await runStream(openaiAdapter, body, fx(baseRequest, "openrouter"));
+    expect(error).toMatchObject({ status: 400, message: "Token limit reached" });
+    expect(chunks.filter((c) => c.usage)).toHaveLength(1);
+    expect(chunks.at(-1)).toMatchObject({
+      choices: [],
+      upstreamId: "gen-1762179802-UN8pkJI4AGZvryk0kFnb",
+      usage: {
+        prompt_tokens: 43,
+        completion_tokens: 10,
+        total_tokens: 53,
+        completion_tokens_details: { reasoning_tokens: 11 },
+      },
+      rawUsage: { prompt_tokens: 43, completion_tokens: 10, cost: 0 },
+    });
+  });
+
+  it("emits usage held from an earlier chunk before an in-band error", async () => {
+    const body = frames(
+      chunk([{ index: 0, delta: { content: "a" } }], {
+        usage: { prompt_tokens: 7, completion_tokens: 1, total_tokens: 8 },
+      }),
+      { error: { code: 502, message: "Upstream died" } },
+    );
+    const { chunks, error } = await runStream(openaiAdapter, body, fx());
+    expect(error).toMatchObject({ status: 502 });
+    expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { prompt_tokens: 7, total_tokens: 8 } });
+  });
+
   it("throws on a chunk that is not JSON", async () => {
     const { error } = await runStream(openaiAdapter, frames("{not json"), fx());
     expect(error).toMatchObject({ status: 502, retryable: true });
