@@ -23,10 +23,13 @@ import { CHUNKINGS, chunked } from "./fixtures";
 export interface StreamFixture {
   name: string;
   body: Uint8Array;
-  /** What the stream must amount to; `error` when the recording ends in an in-band upstream error. */
+  /**
+   * What the stream must amount to; `error` when the recording ends in an in-band upstream error,
+   * with `usage` when the provider had reported usage before it (the gateway records that, not an estimate).
+   */
   expect:
     | { finishReason: FinishReason; toolCalls?: number; text?: boolean; reasoning?: boolean; usage?: boolean }
-    | { error: { retryable: boolean; type?: GatewayErrorType } };
+    | { error: { retryable: boolean; type?: GatewayErrorType; usage?: boolean } };
 }
 
 export interface CompletionFixture {
@@ -166,6 +169,15 @@ export function runAdapterSuite(adapter: ProviderAdapter, fx: AdapterFixtures): 
             expect(err.retryable).toBe(expected.retryable);
             if (expected.type) expect(err.type).toBe(expected.type);
           });
+          if (expected.usage) {
+            it("reports the usage the provider sent, once, before the error", async () => {
+              const { chunks } = await runStream(adapter, stream.body, fx);
+              const { usages } = summarize(chunks);
+              expect(usages.length).toBe(1);
+              const usage = usageSchema.parse(usages[0]);
+              expect(usage.total_tokens).toBe(usage.prompt_tokens + usage.completion_tokens);
+            });
+          }
           return;
         }
         const expected = stream.expect;

@@ -18,6 +18,18 @@ const jsonl = (name: string) => sseFromJsonl(DIR + name, { eventNames: true });
 const sse = (name: string) => fixtureBytes(DIR + name);
 const headersOnly = fixtureHttp(`${DIR}error-429.headers.json`);
 
+/** stream-text.chunks.jsonl up to its first text delta, then the recorded error event. */
+function textCutByError(): Uint8Array {
+  const head = fixtureText(`${DIR}stream-text.chunks.jsonl`)
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .slice(0, 4)
+    .map((line) => `event: ${(JSON.parse(line) as { type: string }).type}\ndata: ${line}\n\n`)
+    .join("");
+  const error = errorEventFrame(`${DIR}stream-error-event-with-request-id.json`);
+  return new Uint8Array([...new TextEncoder().encode(head), ...error]);
+}
+
 runAdapterSuite(anthropicAdapter, {
   target: target(),
   request: request(),
@@ -72,6 +84,11 @@ runAdapterSuite(anthropicAdapter, {
       name: "stream-error-event-with-request-id.json (as an event: error frame)",
       body: errorEventFrame(`${DIR}stream-error-event-with-request-id.json`),
       expect: { error: { retryable: true, type: "provider_overloaded" } },
+    },
+    {
+      name: "stream-text.chunks.jsonl cut after its first text by stream-error-event-with-request-id.json",
+      body: textCutByError(),
+      expect: { error: { retryable: true, type: "provider_overloaded", usage: true } },
     },
   ],
   completions: [

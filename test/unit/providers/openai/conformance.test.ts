@@ -165,7 +165,7 @@ describe("openrouter", () => {
         text: true,
         reasoning: true,
       }),
-      stream("openrouter/stream-mid-stream-error.sse", { error: { retryable: false } }),
+      stream("openrouter/stream-mid-stream-error.sse", { error: { retryable: false, usage: true } }),
     ],
     completions: [completion("openrouter/chat-tool-call.json", { finishReason: "tool_calls", toolCalls: 1 })],
     errors: [
