@@ -16,7 +16,7 @@ import {
   type FinishReason,
   usageSchema,
 } from "../../src/schema/chat-completion";
-import type { ChatRequest } from "../../src/schema/chat-request";
+import type { ChatRequest, ReasoningDetail } from "../../src/schema/chat-request";
 import { collectGarbage } from "../support/gc";
 import { CHUNKINGS, chunked } from "./fixtures";
 
@@ -109,6 +109,14 @@ export function assembleToolCalls(
     }
   }
   return calls;
+}
+
+/** The text of the `reasoning.text` details, joined in order. */
+function textOfDetails(details: readonly ReasoningDetail[]): string {
+  return details
+    .filter((d) => d.type === "reasoning.text")
+    .map((d) => d.text ?? "")
+    .join("");
 }
 
 function summarize(chunks: ProviderChunk[]) {
@@ -238,6 +246,13 @@ export function runAdapterSuite(adapter: ProviderAdapter, fx: AdapterFixtures): 
             const details = choices.flatMap((c) => c.delta.reasoning_details ?? []);
             expect(reasoning.length + details.length).toBeGreaterThan(0);
           });
+          // API.md b6: reasoning goes to delta.reasoning *and* delta.reasoning_details.
+          it("mirrors the reasoning text in reasoning.text details", async () => {
+            const { chunks } = await runStream(adapter, stream.body, fx);
+            const { reasoning, choices } = summarize(chunks);
+            const details = choices.flatMap((c) => c.delta.reasoning_details ?? []);
+            expect(textOfDetails(details)).toBe(reasoning);
+          });
         }
       });
     }
@@ -266,6 +281,10 @@ export function runAdapterSuite(adapter: ProviderAdapter, fx: AdapterFixtures): 
           expect(
             (choice?.message.reasoning?.length ?? 0) + (choice?.message.reasoning_details?.length ?? 0),
           ).toBeGreaterThan(0);
+          // API.md b6: reasoning goes to message.reasoning *and* message.reasoning_details.
+          expect(textOfDetails(choice?.message.reasoning_details ?? [])).toBe(
+            choice?.message.reasoning ?? "",
+          );
         }
       });
     }

@@ -46,6 +46,16 @@ export function reasoningDetailsOf(
   return details.filter((d): d is ReasoningDetail => typeof d.type === "string");
 }
 
+/**
+ * Plain reasoning text as the `reasoning_details` API.md b6 requires beside it: one
+ * `reasoning.text` item (index 0, one reasoning block per choice), shaped as OpenRouter emits it
+ * for a provider that reasons in plain text — `format: null`, there being no signed format to name
+ * (fixture openrouter/stream-mid-stream-error.sse, Minimax).
+ */
+export function plainReasoningDetails(text: string): ReasoningDetail[] {
+  return [{ type: "reasoning.text", text, index: 0, format: null }];
+}
+
 /** Whether the client asked not to see reasoning (`reasoning.exclude`, legacy `include_reasoning:false`). */
 export function reasoningExcluded(req: {
   reasoning?: { exclude?: boolean | undefined } | undefined;

@@ -5,7 +5,13 @@ import type { ToolCall } from "../../schema/chat-request";
 import type { CallContext, ProviderCompletion } from "../types";
 import { inBandError } from "./errors";
 import { mapFinishReason } from "./finish-reason";
-import { reasoningDetailsOf, reasoningExcluded, reasoningOf, splitContent } from "./message";
+import {
+  plainReasoningDetails,
+  reasoningDetailsOf,
+  reasoningExcluded,
+  reasoningOf,
+  splitContent,
+} from "./message";
 import { normalizeUsage } from "./usage";
 import { parseWireCompletion, type WireToolCall, wireErrorSchema } from "./wire";
 
@@ -49,8 +55,11 @@ export function fromProviderResponse(body: unknown, ctx: CallContext): ProviderC
     const details = reasoningDetailsOf(msg.reasoning_details);
     const message: Choice["message"] = { role: "assistant", content: split.content ?? null };
     if (msg.refusal !== undefined) message.refusal = msg.refusal;
-    if (!hideReasoning && reasoning !== undefined) message.reasoning = reasoning;
-    if (!hideReasoning && details) message.reasoning_details = details;
+    if (!hideReasoning) {
+      if (reasoning !== undefined) message.reasoning = reasoning;
+      if (details) message.reasoning_details = details;
+      else if (reasoning) message.reasoning_details = plainReasoningDetails(reasoning);
+    }
     if (toolCalls.length > 0) message.tool_calls = toolCalls;
     if (msg.annotations) message.annotations = msg.annotations;
     // A whole body is a finished answer even when a local server leaves finish_reason out.

@@ -11,7 +11,13 @@ import type { ChunkChoice, Delta, ToolCallDelta, Usage } from "../../schema/chat
 import type { CallContext, ChunkSink, ProviderChunk, StreamTranslator } from "../types";
 import { inBandError } from "./errors";
 import { mapFinishReason } from "./finish-reason";
-import { reasoningDetailsOf, reasoningExcluded, reasoningOf, splitContent } from "./message";
+import {
+  plainReasoningDetails,
+  reasoningDetailsOf,
+  reasoningExcluded,
+  reasoningOf,
+  splitContent,
+} from "./message";
 import { normalizeUsage } from "./usage";
 import {
   parseWireChunk,
@@ -93,8 +99,12 @@ export function createStreamTransformer(ctx: CallContext): StreamTranslator {
     if (typeof d.refusal === "string") delta.refusal = d.refusal;
     const reasoning = split.reasoning ?? reasoningOf(d);
     const details = reasoningDetailsOf(d.reasoning_details);
-    if (!hideReasoning && reasoning !== undefined) delta.reasoning = reasoning;
-    if (!hideReasoning && details) delta.reasoning_details = details;
+    if (!hideReasoning) {
+      if (reasoning !== undefined) delta.reasoning = reasoning;
+      // Upstream details pass verbatim; plain text gets its mirror (allocated only when there is text).
+      if (details) delta.reasoning_details = details;
+      else if (reasoning) delta.reasoning_details = plainReasoningDetails(reasoning);
+    }
     if (d.tool_calls && d.tool_calls.length > 0) {
       delta.tool_calls = d.tool_calls.map((call) => toToolCallDelta(call, state));
     }

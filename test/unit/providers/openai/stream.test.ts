@@ -139,6 +139,33 @@ describe("openai stream edge cases", () => {
     expect(chunks.find((c) => c.usage)?.usage).not.toHaveProperty("cost");
   });
 
+  // OpenRouter's own output for a provider with plain-text reasoning (openrouter/stream-mid-stream-
+  // error.sse, Minimax): each delta.reasoning mirrored as one reasoning.text detail, format null.
+  it.each([
+    ["deepseek", "deepseek/stream-reasoning.sse"],
+    ["groq", "groq/stream-error-tool-use-failed.sse"],
+    ["mistral", "mistral/stream-thinking.sse"],
+  ])("mirrors %s's plain reasoning text as a reasoning.text detail per chunk", async (slug, path) => {
+    const { chunks } = await runStream(openaiAdapter, fixtureBytes(path), fx(baseRequest, slug));
+    const choices = chunks.flatMap((c) => c.choices);
+    const reasoning = choices.filter((c) => c.delta.reasoning);
+    expect(reasoning.length).toBeGreaterThan(1);
+    for (const { delta } of reasoning) {
+      expect(delta.reasoning_details).toEqual([
+        { type: "reasoning.text", text: delta.reasoning, index: 0, format: null },
+      ]);
+    }
+    expect(choices.filter((c) => !c.delta.reasoning).some((c) => c.delta.reasoning_details)).toBe(false);
+  });
+
+  it("passes upstream reasoning_details through without adding its own", async () => {
+    const body = fixtureBytes("openrouter/stream-reasoning-usage-cost.sse");
+    const { chunks } = await runStream(openaiAdapter, body, fx(baseRequest, "openrouter"));
+    const details = chunks.flatMap((c) => c.choices.flatMap((ch) => ch.delta.reasoning_details ?? []));
+    expect(details).toHaveLength(6);
+    expect(details.every((d) => d.format === "anthropic-claude-v1")).toBe(true);
+  });
+
   it("omits reasoning when the client excluded it", async () => {
     const request = { ...baseRequest, reasoning: { exclude: true } };
     const { chunks } = await runStream(
@@ -148,6 +175,7 @@ describe("openai stream edge cases", () => {
     );
     const choices = chunks.flatMap((c) => c.choices);
     expect(choices.some((c) => c.delta.reasoning !== undefined)).toBe(false);
+    expect(choices.some((c) => c.delta.reasoning_details !== undefined)).toBe(false);
     expect(choices.map((c) => c.delta.content ?? "").join("").length).toBeGreaterThan(0);
   });
 
