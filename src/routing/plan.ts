@@ -97,6 +97,9 @@ function slugMatches(list: readonly string[], slug: string, name: string): boole
   });
 }
 
+/** Parameters that steer routing among a model's endpoints even without `require_parameters` (b3). */
+const SOFT_CAPABILITIES = ["tools", "response_format", "verbosity"] as const;
+
 function filterEndpoints(
   req: ChatRequest,
   model: ModelRow,
@@ -201,10 +204,11 @@ function filterEndpoints(
   }
 
   if (!prefs?.require_parameters) {
-    // Soft capability filter (b3): prefer endpoints that can do tools / structured output, but never
-    // empty a model because of it — unsupported parameters are then dropped. It runs after the hard
-    // filters, or it could keep only capable endpoints that a later filter then removes.
-    for (const capability of ["tools", "response_format"]) {
+    // Soft capability filter (b3): prefer endpoints that can do tools / structured output /
+    // verbosity, but never empty a model because of it — unsupported parameters are then dropped.
+    // It runs after the hard filters, or it could keep only capable endpoints that a later filter
+    // then removes. The names are the catalog's `supportedParameters` (OpenRouter's).
+    for (const capability of SOFT_CAPABILITIES) {
       if (!wanted.includes(capability)) continue;
       const capable = candidates.filter((c) => c.endpoint.supportedParameters.includes(capability));
       if (capable.length > 0) candidates = capable;

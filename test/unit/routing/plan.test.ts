@@ -270,7 +270,7 @@ describe("hard filters (b3)", () => {
   });
 });
 
-describe("parameters: require_parameters (hard) and the tools/response_format preference (soft)", () => {
+describe("parameters: require_parameters (hard) and the tools/response_format/verbosity preference (soft)", () => {
   const catalog = catalogOf({
     "m/x": [
       { provider: "plain", prompt: 1, supportedParameters: ["max_tokens", "temperature"] },
@@ -327,6 +327,17 @@ describe("parameters: require_parameters (hard) and the tools/response_format pr
       [],
     );
     expect(attemptsOf({ model: "m/none", tools }, catalog)).toEqual(["m/none@plain"]);
+  });
+
+  it("verbosity is a soft preference too (API.md b3), named as the catalog names it", () => {
+    const verbose = catalogOf({
+      "m/v": [
+        { provider: "plain", prompt: 1, supportedParameters: ["max_tokens"] },
+        { provider: "verbose", prompt: 2, supportedParameters: ["max_tokens", "verbosity"] },
+      ],
+    });
+    expect(attemptsOf({ model: "m/v", verbosity: "low" }, verbose)).toEqual(["m/v@verbose"]);
+    expect(attemptsOf({ model: "m/none", verbosity: "low" }, catalog)).toEqual(["m/none@plain"]);
   });
 
   it("the soft preference applies after the hard filters, so it never empties a model", () => {
