@@ -23,6 +23,10 @@ const OPENROUTER_ONLY = new Set([
   "preset",
   "trace",
   "debug",
+  // Top-level automatic caching is Anthropic's (its adapter reads it); strict OpenAI-dialect
+  // servers reject unknown arguments (API.md b2).
+  "cache_control",
+  "stop_server_tools_when",
   "stream",
   "stream_options",
 ]);

@@ -24,6 +24,15 @@ const weather = {
 };
 
 describe("bedrock request", () => {
+  it("never sends top-level cache_control or stop_server_tools_when (API.md b2)", async () => {
+    const json = await body({
+      messages: [{ role: "user", content: "hi" }],
+      cache_control: { type: "ephemeral" },
+      stop_server_tools_when: { max_calls: 3 },
+    } as Omit<ChatRequest, "model">);
+    expect(JSON.stringify(json)).not.toMatch(/cache_control|stop_server_tools_when/);
+  });
+
   it("addresses converse and converse-stream with the model id encoded", async () => {
     const req = chatRequestSchema.parse({ model: "x", messages: [{ role: "user", content: "hi" }] });
     const plain = await bedrockAdapter.toProviderRequest(req, target, { stream: false });

@@ -13,6 +13,17 @@ async function upstream(body: Record<string, unknown>, target: Target = aiStudio
 
 const hi = [{ role: "user", content: "hi" }];
 
+describe("google request: OpenRouter-only fields", () => {
+  it("never sends top-level cache_control or stop_server_tools_when (API.md b2)", async () => {
+    const { body } = await upstream({
+      messages: hi,
+      cache_control: { type: "ephemeral" },
+      stop_server_tools_when: { max_calls: 3 },
+    });
+    expect(body).not.toMatch(/cache_control|stop_server_tools_when/);
+  });
+});
+
 describe("google request: endpoint and auth", () => {
   it("calls AI Studio's generateContent with x-goog-api-key", async () => {
     const out = await upstream({ messages: hi });

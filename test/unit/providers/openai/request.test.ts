@@ -52,6 +52,8 @@ describe("openai request mapping", () => {
         preset: "p",
         trace: { id: "t" },
         debug: { echo_upstream_body: true },
+        cache_control: { type: "ephemeral", ttl: "1h" },
+        stop_server_tools_when: { max_calls: 3 },
         temperature: 0.2,
         guided_json: { type: "object" },
         top_k: 40,
@@ -72,6 +74,8 @@ describe("openai request mapping", () => {
       "preset",
       "trace",
       "debug",
+      "cache_control",
+      "stop_server_tools_when",
       "stream",
       "stream_options",
     ]) {
