@@ -1,7 +1,8 @@
 /**
  * One error class for everything the gateway refuses or fails at, and one envelope
- * (OpenRouter's `{ error: { code, message, metadata } }`) built from it in one place.
+ * (OpenRouter's `{ error: { code, message, metadata, availability? } }`) built from it in one place.
  */
+import type { Availability } from "./schema/availability";
 
 /** OpenRouter's `error.metadata.error_type` values (API.md b9). */
 export const ERROR_TYPES = [
@@ -41,6 +42,8 @@ export interface GatewayErrorMeta {
   retryAfter?: number | undefined;
   /** The provider's own error code (`overloaded_error`, `RESOURCE_EXHAUSTED`, …). */
   providerCode?: string | undefined;
+  /** Why a model could not be served: `error.availability`, beside `metadata` (API.md b9). */
+  availability?: Availability | undefined;
   /** Anything else to put under `error.metadata` (previous_errors, model, …). */
   extra?: Record<string, unknown> | undefined;
   cause?: unknown;
@@ -88,16 +91,24 @@ export class GatewayError extends Error {
   }
 
   /** The `error` object of the envelope; also used in-band in streams. */
-  toErrorObject(): { code: number; message: string; metadata: Record<string, unknown> } {
+  toErrorObject(): {
+    code: number;
+    message: string;
+    metadata: Record<string, unknown>;
+    availability?: Availability;
+  } {
     const metadata: Record<string, unknown> = { error_type: this.type, ...this.meta.extra };
     if (this.meta.provider !== undefined) metadata.provider_name = this.meta.provider;
     if (this.meta.raw !== undefined) metadata.raw = this.meta.raw;
     if (this.meta.providerCode !== undefined) metadata.provider_code = this.meta.providerCode;
-    return { code: this.status, message: this.message, metadata };
+    const { availability } = this.meta;
+    return availability
+      ? { code: this.status, message: this.message, metadata, availability }
+      : { code: this.status, message: this.message, metadata };
   }
 }
 
-/** The single error body: `{ "error": { code, message, metadata } }`. */
+/** The single error body: `{ "error": { code, message, metadata, availability? } }`. */
 export function errorBody(err: GatewayError): { error: ReturnType<GatewayError["toErrorObject"]> } {
   return { error: err.toErrorObject() };
 }

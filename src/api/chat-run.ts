@@ -332,13 +332,11 @@ export class ChatRun {
       "not_found",
       `No endpoints found that can serve ${models.join(", ")} with the requested routing preferences${reasons.length ? ` (excluded by ${reasons.join(", ")})` : ""}`,
       {
-        extra: {
-          availability: {
-            code: reasons.length ? "constraint_filtered" : "no_endpoints",
-            retryable: false,
-            requested_models: models,
-            excluded_by: reasons,
-          },
+        availability: {
+          code: reasons.length ? "constraint_filtered" : "no_endpoints",
+          retryable: false,
+          requested_models: models,
+          excluded_by: reasons,
         },
       },
     );

@@ -8,6 +8,7 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../env";
 import { ERROR_TYPES } from "../errors";
+import { availabilitySchema } from "../schema/availability";
 
 export const API_PREFIX = "/api/v1";
 const SECURITY_SCHEME = "bearerAuth";
@@ -25,6 +26,9 @@ export const errorResponseSchema = z
         .object({ error_type: z.enum(ERROR_TYPES) })
         .catchall(z.unknown())
         .openapi({ description: "error_type, and provider_name / raw / issues where they apply" }),
+      availability: availabilitySchema.optional().openapi({
+        description: "Why a model could not be served (unknown model, every endpoint filtered out)",
+      }),
     }),
   })
   .openapi("ErrorResponse");

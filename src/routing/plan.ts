@@ -302,7 +302,7 @@ export function planRoute(input: PlanInput): Plan {
     const model = catalog.models.get(base);
     if (!model) {
       throw new GatewayError(400, "invalid_request", `${requested} is not a valid model ID`, {
-        extra: { availability: { code: "model_not_found", retryable: false, requested_models: [requested] } },
+        availability: { code: "model_not_found", retryable: false, requested_models: [requested] },
       });
     }
     const { by, partition } = sortSpec(req.provider, variant, req.route);

@@ -259,6 +259,24 @@ describe("a refused request gets the error envelope", () => {
     await expectError(await post(null), 400, "invalid_request", /^Invalid request json: messages: /);
   });
 
+  it("404 with error.availability (beside metadata) when routing preferences leave no endpoint", async () => {
+    const error = await expectError(
+      await postJson({ ...hi, provider: { only: ["nobody"] } }),
+      404,
+      "not_found",
+      /No endpoints found that can serve/,
+    );
+    expect(error).toMatchObject({
+      availability: {
+        code: "constraint_filtered",
+        retryable: false,
+        requested_models: [MODEL],
+        excluded_by: ["allowed_providers"],
+      },
+    });
+    expect(error.metadata).not.toHaveProperty("availability");
+  });
+
   it("404 for another method or a trailing slash", async () => {
     await expectError(
       await exports.default.fetch(URL_, { headers: { authorization: `Bearer ${keys.paid}` } }),
