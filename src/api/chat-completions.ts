@@ -26,7 +26,7 @@ import { compressionRequested } from "../transforms";
 import { countPromptTokens } from "../transforms/tokens";
 import { newGenerationId } from "../usage/generation-id";
 import { ChatRun } from "./chat-run";
-import { invalidRequest, notFound, onError } from "./error-response";
+import { errorResponse, gatewayErrorOf, invalidRequest, notFound, onError } from "./error-response";
 import { API_PREFIX, bearerAuth, errorResponses } from "./openapi";
 import { limitBody, readJsonBody } from "./request-body";
 
@@ -157,8 +157,7 @@ export async function chatCompletions(c: Context<AuthedEnv>): Promise<Response> 
     try {
       served = await executeCompletion(plan.attempts, deps);
     } catch (error) {
-      run.recordFailure(error);
-      throw error;
+      return failureResponse(c, run, error);
     }
     const usage = run.settle(served, served.completion);
     const body = completionBody(
@@ -193,10 +192,7 @@ async function streamResponse(
   timing: (sentAt: number) => string,
 ): Promise<Response> {
   const early = await raceCommit(pending, commitMs);
-  if (early.kind === "error") {
-    run.recordFailure(early.error);
-    throw early.error;
-  }
+  if (early.kind === "error") return failureResponse(c, run, early.error);
   const body = sseBody({
     served: early.kind === "served" ? early.served : pending,
     stamp: (served) => run.stamp(served.attempt),
@@ -214,6 +210,15 @@ async function streamResponse(
       : { "x-generation-id": run.id }),
   };
   return new Response(body, { status: 200, headers });
+}
+
+/**
+ * A request that failed after routing began: it is recorded under the run's id, and the error
+ * says so in `X-Generation-Id` (API.md b1), so `GET /generation?id=…` finds the failure.
+ */
+function failureResponse(c: Context<AuthedEnv>, run: ChatRun, error: unknown): Response {
+  run.recordFailure(error);
+  return errorResponse(c, gatewayErrorOf(error), { "x-generation-id": run.id });
 }
 
 /** The gateway's own time before the upstream request and the database queries it waited for. */

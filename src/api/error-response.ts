@@ -8,16 +8,18 @@ import type { ZodError } from "zod";
 import { describeDbError } from "../db/errors";
 import { errorBody, errorTypeForStatus, GatewayError } from "../errors";
 
-export function errorResponse(c: Context, err: GatewayError): Response {
-  const headers: Record<string, string> = {};
+/** `extra` adds headers of the caller's, e.g. the `X-Generation-Id` a failure was recorded under. */
+export function errorResponse(c: Context, err: GatewayError, extra: Record<string, string> = {}): Response {
+  const headers: Record<string, string> = { ...extra };
   if (err.meta.retryAfter !== undefined && (err.status === 429 || err.status === 503)) {
     headers["Retry-After"] = String(Math.ceil(err.meta.retryAfter));
   }
   return c.json(errorBody(err), err.status as 400, headers);
 }
 
-export const onError: ErrorHandler = (err, c) => {
-  if (err instanceof GatewayError) return errorResponse(c, err);
+/** Any thrown value as the error the client is shown; a bug is logged and shown without detail. */
+export function gatewayErrorOf(err: unknown): GatewayError {
+  if (err instanceof GatewayError) return err;
   if (err instanceof HTTPException) {
     // Hono's own refusals (malformed JSON, body limit) come through here.
     const status = err.status;
@@ -27,13 +29,15 @@ export const onError: ErrorHandler = (err, c) => {
         : /json/i.test(err.message)
           ? "Malformed JSON in request body"
           : err.message || "Bad request";
-    return errorResponse(c, new GatewayError(status, errorTypeForStatus(status), message));
+    return new GatewayError(status, errorTypeForStatus(status), message);
   }
   // A bug. Log the type and message (never a stack with request data in it, nor a failed
   // statement's parameters), answer without detail.
   console.error(`unhandled error: ${describeDbError(err)}`);
-  return errorResponse(c, new GatewayError(500, "server", "Internal server error"));
-};
+  return new GatewayError(500, "server", "Internal server error");
+}
+
+export const onError: ErrorHandler = (err, c) => errorResponse(c, gatewayErrorOf(err));
 
 export const notFound: NotFoundHandler = (c) =>
   errorResponse(c, new GatewayError(404, "not_found", `No route for ${c.req.method} ${c.req.path}`));

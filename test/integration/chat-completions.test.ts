@@ -15,6 +15,8 @@ import { apiKeys, endpoints, generations, models, providers } from "../../src/db
 const run = `c${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 const provider = `${run}-mock`;
 const MODEL = `${run}/gpt`;
+/** Its only endpoint answers a non-retryable 400 (test/mocks/types.ts `fail-400`). */
+const REFUSED = `${run}/refused`;
 const db = () => createDb(env.HYPERDRIVE.connectionString);
 const URL_ = "http://gateway/api/v1/chat/completions";
 const MiB = 1024 * 1024;
@@ -54,6 +56,27 @@ beforeAll(async () => {
     outputModalities: ["text"],
     tokenizer: "GPT",
   });
+  await d.insert(models).values({
+    id: REFUSED,
+    canonicalSlug: REFUSED,
+    name: "Chat: refused",
+    releasedAt: new Date("2026-01-01T00:00:00Z"),
+    description: "refused by the mock provider",
+    contextLength: 128_000,
+    inputModalities: ["text"],
+    outputModalities: ["text"],
+    tokenizer: "GPT",
+  });
+  await d.insert(endpoints).values({
+    modelId: REFUSED,
+    providerSlug: provider,
+    providerModelId: "refused-fail-400",
+    contextLength: 128_000,
+    maxCompletionTokens: 4096,
+    pricePrompt: "0.000001",
+    priceCompletion: "0.000002",
+    supportedParameters: ["max_tokens", "temperature"],
+  });
   await d.insert(endpoints).values({
     modelId: MODEL,
     providerSlug: provider,
@@ -70,7 +93,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await db().delete(models).where(eq(models.id, MODEL));
+  await db()
+    .delete(models)
+    .where(inArray(models.id, [MODEL, REFUSED]));
   await db().delete(providers).where(eq(providers.slug, provider));
   await db()
     .delete(apiKeys)
@@ -186,6 +211,49 @@ describe("a valid request", () => {
     );
     expect(res.status).toBe(200);
     await res.text();
+  });
+});
+
+/** Polls `GET /generation` (records are written just after the response). */
+async function lookUp(id: string): Promise<Response> {
+  let res: Response | undefined;
+  for (let i = 0; i < 100; i++) {
+    res = await exports.default.fetch(`http://gateway/api/v1/generation?id=${encodeURIComponent(id)}`, {
+      headers: { authorization: `Bearer ${keys.paid}` },
+    });
+    if (res.status !== 404) return res;
+    await res.text();
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return res as Response;
+}
+
+describe("a request that fails after routing began", () => {
+  it.each([
+    ["non-streamed", false],
+    ["streamed (before the stream commits)", true],
+  ])(
+    "%s: the error carries X-Generation-Id, and GET /generation finds the failure",
+    async (_name, stream) => {
+      const res = await postJson({ ...hi, model: REFUSED, stream });
+      await expectError(res, 400, "invalid_request", "mock: this request is not valid");
+      const id = res.headers.get("x-generation-id");
+      expect(id).toMatch(/^gen-/);
+      const found = await lookUp(id as string);
+      expect(found.status).toBe(200);
+      expect(await found.json()).toMatchObject({
+        data: { id, requested_model: REFUSED, streamed: stream, status: 400, finish_reason: "error" },
+      });
+    },
+  );
+
+  it("a request refused before routing (schema, no endpoint) records nothing and names no id", async () => {
+    const invalid = await postJson({ model: MODEL, messages: [] });
+    expect(invalid.status).toBe(400);
+    expect(invalid.headers.get("x-generation-id")).toBeNull();
+    const filtered = await postJson({ ...hi, provider: { only: ["nobody"] } });
+    expect(filtered.status).toBe(404);
+    expect(filtered.headers.get("x-generation-id")).toBeNull();
   });
 });
 
