@@ -34,11 +34,11 @@ export type GatewayErrorType = (typeof ERROR_TYPES)[number];
 export interface GatewayErrorMeta {
   /** Display name of the provider whose answer this error reports. */
   provider?: string | undefined;
-  /** The upstream's body, secrets redacted (OpenRouter's `metadata.raw`). */
+  /** The upstream's body, secrets redacted (OpenRouter's `metadata.raw`); set on every upstream error. */
   raw?: string | undefined;
   /** Overrides the status-based default (e.g. a 400 that is really a context-length error). */
   retryable?: boolean | undefined;
-  /** Seconds the upstream asked us to wait (Retry-After). */
+  /** Seconds to wait before retrying (Retry-After): the upstream's hint, or the gateway's own. */
   retryAfter?: number | undefined;
   /** The provider's own error code (`overloaded_error`, `RESOURCE_EXHAUSTED`, …). */
   providerCode?: string | undefined;
@@ -70,6 +70,13 @@ export function errorTypeForStatus(status: number): GatewayErrorType {
   return TYPE_BY_STATUS[status] ?? (status >= 500 ? "provider_unavailable" : "invalid_request");
 }
 
+/**
+ * The Retry-After of the gateway's own 429s and 503s when they name none (a store or catalog read
+ * that failed, no provider left to try): a read is retried after its timeout (DB_TIMEOUT_MS, 3 s)
+ * and failure backoff (2 s), so a client coming back after this finds the outcome of a fresh one.
+ */
+export const GATEWAY_RETRY_AFTER_SECONDS = 5;
+
 /** Statuses worth trying again elsewhere, as openai-node and the AI SDK retry. */
 export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 409 || status === 429 || status >= 500;
@@ -88,6 +95,11 @@ export class GatewayError extends Error {
 
   get retryable(): boolean {
     return this.meta.retryable ?? isRetryableStatus(this.status);
+  }
+
+  /** A provider's own answer (it carries the upstream body), as opposed to a refusal of ours. */
+  get fromUpstream(): boolean {
+    return this.meta.raw !== undefined;
   }
 
   /** The `error` object of the envelope; also used in-band in streams. */

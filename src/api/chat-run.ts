@@ -117,6 +117,8 @@ export class ChatRun {
         {
           provider: provider.name,
           retryable: true,
+          // Only an operator can fix this: no point asking clients back within seconds.
+          retryAfter: 60,
         },
       );
     }

@@ -6,15 +6,24 @@ import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ZodError } from "zod";
 import { describeDbError } from "../db/errors";
-import { errorBody, errorTypeForStatus, GatewayError } from "../errors";
+import { errorBody, errorTypeForStatus, GATEWAY_RETRY_AFTER_SECONDS, GatewayError } from "../errors";
 
 /** `extra` adds headers of the caller's, e.g. the `X-Generation-Id` a failure was recorded under. */
 export function errorResponse(c: Context, err: GatewayError, extra: Record<string, string> = {}): Response {
   const headers: Record<string, string> = { ...extra };
-  if (err.meta.retryAfter !== undefined && (err.status === 429 || err.status === 503)) {
-    headers["Retry-After"] = String(Math.ceil(err.meta.retryAfter));
-  }
+  const retryAfter = retryAfterOf(err);
+  if (retryAfter !== undefined) headers["Retry-After"] = String(Math.ceil(retryAfter));
   return c.json(errorBody(err), err.status as 400, headers);
+}
+
+/**
+ * Retry-After (seconds) goes on every 429 and 503 (API.md b1). A 429/503 of ours without a hint
+ * gets the gateway's default; a provider's keeps its own hint or none — we would only be guessing.
+ */
+function retryAfterOf(err: GatewayError): number | undefined {
+  if (err.status !== 429 && err.status !== 503) return undefined;
+  if (err.meta.retryAfter !== undefined) return err.meta.retryAfter;
+  return err.fromUpstream ? undefined : GATEWAY_RETRY_AFTER_SECONDS;
 }
 
 /** Any thrown value as the error the client is shown; a bug is logged and shown without detail. */

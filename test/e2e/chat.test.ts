@@ -266,6 +266,20 @@ describe("routing and fallback", () => {
     expect(JSON.stringify(body)).not.toContain(MOCK_SECRETS.MOCK_OPENAI_KEY);
   });
 
+  it("a 503 for a provider without its key asks the client back in a minute, and names the record", async () => {
+    const res = await post({
+      model: "test/flaky",
+      messages: [{ role: "user", content: "hi" }],
+      provider: { only: ["mock-unconfigured"] },
+    });
+    expect(res.status).toBe(503);
+    expect(res.headers.get("retry-after")).toBe("60");
+    const body = (await res.json()) as { error: { message: string } };
+    expect(body.error.message).toBe("Mock Unconfigured is not configured on this gateway");
+    const id = res.headers.get("x-generation-id") as string;
+    expect(await generation(id)).toMatchObject({ status: 503, finish_reason: "error" });
+  });
+
   it("with allow_fallbacks false, stops after the ordered provider", async () => {
     const res = await post({
       model: "test/flaky",

@@ -1,0 +1,58 @@
+/** The headers an error leaves with: Retry-After on every 429/503 of ours, an upstream's only if it gave one. */
+import { Hono } from "hono";
+import { describe, expect, it } from "vitest";
+import { errorResponse } from "../../../src/api/error-response";
+import { GATEWAY_RETRY_AFTER_SECONDS, GatewayError } from "../../../src/errors";
+
+async function headersOf(err: GatewayError): Promise<Headers> {
+  const res = await new Hono().get("/", (c) => errorResponse(c, err)).request("/");
+  expect(res.status).toBe(err.status);
+  return res.headers;
+}
+
+/** What an adapter builds from a provider's answer (providers/http-errors.ts): it always carries `raw`. */
+const upstream = (status: number, retryAfter?: number) =>
+  new GatewayError(status, status === 429 ? "rate_limit_exceeded" : "provider_overloaded", "busy", {
+    provider: "P",
+    raw: '{"error":"busy"}',
+    retryAfter,
+  });
+
+describe("errorResponse: Retry-After", () => {
+  it.each<[string, GatewayError, string | null]>([
+    [
+      "our 503 without a hint (routing data unavailable) gets the gateway's default",
+      new GatewayError(503, "server", "Routing data is unavailable, try again shortly"),
+      String(GATEWAY_RETRY_AFTER_SECONDS),
+    ],
+    [
+      "the final 503 when no provider could serve gets the default",
+      new GatewayError(503, "provider_unavailable", "No provider could serve the request"),
+      String(GATEWAY_RETRY_AFTER_SECONDS),
+    ],
+    [
+      "our 503 with a hint keeps it",
+      new GatewayError(503, "provider_unavailable", "P is not configured on this gateway", {
+        provider: "P",
+        retryAfter: 60,
+      }),
+      "60",
+    ],
+    [
+      "our 429 with a fractional hint is rounded up",
+      new GatewayError(429, "rate_limit_exceeded", "slow down", { retryAfter: 12.2 }),
+      "13",
+    ],
+    ["an upstream 429 with a hint keeps it", upstream(429, 7), "7"],
+    ["an upstream 429 without one gets none", upstream(429), null],
+    ["an upstream 503 without one gets none", upstream(503), null],
+    ["a 500 gets none", new GatewayError(500, "server", "Internal server error"), null],
+    [
+      "a 502 gets none, hint or not",
+      new GatewayError(502, "provider_unavailable", "x", { retryAfter: 3 }),
+      null,
+    ],
+  ])("%s", async (_name, err, expected) => {
+    expect((await headersOf(err)).get("retry-after")).toBe(expected);
+  });
+});
