@@ -31,6 +31,26 @@ export const ERROR_TYPES = [
 ] as const;
 export type GatewayErrorType = (typeof ERROR_TYPES)[number];
 
+/** A limit of the gateway's own that a 429 reports, as `X-RateLimit-*` (API.md b1). */
+export interface RateLimit {
+  limit: number;
+  remaining: number;
+  /** Unix time in milliseconds when the window next has room (OpenRouter's `X-RateLimit-Reset`). */
+  resetAt: number;
+}
+
+/**
+ * `X-RateLimit-*` as OpenRouter sends them on the 429s it makes itself; its error bodies repeat
+ * them in `metadata.headers`, which clients read for the reset time.
+ */
+export function rateLimitHeaders(rateLimit: RateLimit): Record<string, string> {
+  return {
+    "X-RateLimit-Limit": String(rateLimit.limit),
+    "X-RateLimit-Remaining": String(rateLimit.remaining),
+    "X-RateLimit-Reset": String(rateLimit.resetAt),
+  };
+}
+
 export interface GatewayErrorMeta {
   /** Display name of the provider whose answer this error reports. */
   provider?: string | undefined;
@@ -40,6 +60,8 @@ export interface GatewayErrorMeta {
   retryable?: boolean | undefined;
   /** Seconds to wait before retrying (Retry-After): the upstream's hint, or the gateway's own. */
   retryAfter?: number | undefined;
+  /** Set on a 429 of the gateway's own limiter: sent as `X-RateLimit-*` and `metadata.headers`. */
+  rateLimit?: RateLimit | undefined;
   /** The provider's own error code (`overloaded_error`, `RESOURCE_EXHAUSTED`, …). */
   providerCode?: string | undefined;
   /** Why a model could not be served: `error.availability`, beside `metadata` (API.md b9). */
@@ -113,6 +135,7 @@ export class GatewayError extends Error {
     if (this.meta.provider !== undefined) metadata.provider_name = this.meta.provider;
     if (this.meta.raw !== undefined) metadata.raw = this.meta.raw;
     if (this.meta.providerCode !== undefined) metadata.provider_code = this.meta.providerCode;
+    if (this.meta.rateLimit !== undefined) metadata.headers = rateLimitHeaders(this.meta.rateLimit);
     const { availability } = this.meta;
     return availability
       ? { code: this.status, message: this.message, metadata, availability }

@@ -7,7 +7,7 @@ import type { CatalogSnapshot } from "../catalog/snapshot";
 import type { KeyRecord } from "../db/queries/keys";
 import type { CompressionReport, GenerationAttempt } from "../db/schema";
 import type { Bindings } from "../env";
-import { GatewayError } from "../errors";
+import { GatewayError, type RateLimit } from "../errors";
 import type { ProviderCompletion, Target } from "../providers/types";
 import type { Prepared, Served, ServedStream } from "../routing/execute";
 import { dropUnsupportedParameters } from "../routing/parameters";
@@ -93,16 +93,10 @@ export class ChatRun {
 
     const prices = endpointPrices(endpoint);
     const free = isFree(prices);
-    if (free && !freeTierLimiter.allow(key.hash, Date.now())) {
-      return new GatewayError(
-        429,
-        "rate_limit_exceeded",
-        "Free model rate limit reached (20 requests per minute)",
-        {
-          retryAfter: 60,
-          retryable: false,
-        },
-      );
+    if (free) {
+      const now = Date.now();
+      const limit = freeTierLimiter.take(key.hash, now);
+      if (!limit.allowed) return freeTierRefusal(limit, now);
     }
     const spend = checkSpend(key, prices, free, promptTokens, maxTokens, endpoint.maxCompletionTokens);
     if (spend instanceof GatewayError) return spend;
@@ -377,6 +371,20 @@ function largestWindow(entries: readonly string[], catalog: CatalogSnapshot): At
       best = { modelId, model, endpoint, provider };
   }
   return best;
+}
+
+/** The free tier's 429: when the window has room again, in Retry-After and `X-RateLimit-*`. */
+function freeTierRefusal({ limit, remaining, resetAt }: RateLimit, now: number): GatewayError {
+  return new GatewayError(
+    429,
+    "rate_limit_exceeded",
+    `Free model rate limit reached (${limit} requests per minute)`,
+    {
+      retryAfter: Math.max(1, Math.ceil((resetAt - now) / 1000)),
+      retryable: false,
+      rateLimit: { limit, remaining, resetAt },
+    },
+  );
 }
 
 function emptyUsage(): Usage {

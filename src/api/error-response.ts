@@ -6,13 +6,21 @@ import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ZodError } from "zod";
 import { describeDbError } from "../db/errors";
-import { errorBody, errorTypeForStatus, GATEWAY_RETRY_AFTER_SECONDS, GatewayError } from "../errors";
+import {
+  errorBody,
+  errorTypeForStatus,
+  GATEWAY_RETRY_AFTER_SECONDS,
+  GatewayError,
+  rateLimitHeaders,
+} from "../errors";
 
 /** `extra` adds headers of the caller's, e.g. the `X-Generation-Id` a failure was recorded under. */
 export function errorResponse(c: Context, err: GatewayError, extra: Record<string, string> = {}): Response {
   const headers: Record<string, string> = { ...extra };
   const retryAfter = retryAfterOf(err);
   if (retryAfter !== undefined) headers["Retry-After"] = String(Math.ceil(retryAfter));
+  // Only on 429s of our own limiters: an upstream's limits are not ours to report (API.md b1).
+  if (err.status === 429 && err.meta.rateLimit) Object.assign(headers, rateLimitHeaders(err.meta.rateLimit));
   return c.json(errorBody(err), err.status as 400, headers);
 }
 

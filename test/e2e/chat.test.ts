@@ -385,6 +385,26 @@ describe("usage, cost and accounting", () => {
     expect(seen).toHaveLength(0);
   });
 
+  it("a key's 21st free request in a minute gets a 429 saying when the window has room", async () => {
+    const fresh = await createKey(db.url, "0", "free-limit");
+    const free = { model: "test/local", messages: [{ role: "user", content: "hi" }] };
+    const started = Date.now();
+    for (let i = 0; i < 20; i++) expect((await post(free, {}, fresh.key)).status).toBe(200);
+    const res = await post(free, {}, fresh.key);
+    expect(res.status).toBe(429);
+    const retryAfter = Number(res.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(res.headers.get("x-ratelimit-limit")).toBe("20");
+    expect(res.headers.get("x-ratelimit-remaining")).toBe("0");
+    // A Unix time in milliseconds, as OpenRouter sends it: a minute after the first request.
+    const reset = Number(res.headers.get("x-ratelimit-reset"));
+    expect(reset).toBeGreaterThanOrEqual(started + 60_000);
+    expect(reset).toBeLessThanOrEqual(Date.now() + 60_000);
+    const body = (await res.json()) as { error: { metadata: { error_type: string } } };
+    expect(body.error.metadata.error_type).toBe("rate_limit_exceeded");
+  });
+
   it("still serves free endpoints to a key without credits", async () => {
     const broke = await createKey(db.url, "0", "free-user");
     const res = await post(

@@ -1,4 +1,7 @@
-/** The headers an error leaves with: Retry-After on every 429/503 of ours, an upstream's only if it gave one. */
+/**
+ * The headers an error leaves with: Retry-After on every 429/503 of ours, an upstream's only if it
+ * gave one; X-RateLimit-* only on the 429s of our own limiters (API.md b1).
+ */
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { errorResponse } from "../../../src/api/error-response";
@@ -54,5 +57,38 @@ describe("errorResponse: Retry-After", () => {
     ],
   ])("%s", async (_name, err, expected) => {
     expect((await headersOf(err)).get("retry-after")).toBe(expected);
+  });
+});
+
+describe("errorResponse: X-RateLimit-*", () => {
+  const rateLimit = { limit: 20, remaining: 0, resetAt: 1_800_000_060_000 };
+
+  it("a 429 of our own limiter reports the window, in headers and in metadata.headers", async () => {
+    const err = new GatewayError(429, "rate_limit_exceeded", "Free model rate limit reached", {
+      retryAfter: 42,
+      rateLimit,
+    });
+    const res = await new Hono().get("/", (c) => errorResponse(c, err)).request("/");
+    expect(Object.fromEntries(res.headers)).toMatchObject({
+      "retry-after": "42",
+      "x-ratelimit-limit": "20",
+      "x-ratelimit-remaining": "0",
+      "x-ratelimit-reset": "1800000060000",
+    });
+    expect(await res.json()).toMatchObject({
+      error: {
+        metadata: {
+          headers: {
+            "X-RateLimit-Limit": "20",
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset": "1800000060000",
+          },
+        },
+      },
+    });
+  });
+
+  it("an upstream 429 reports none", async () => {
+    expect((await headersOf(upstream(429, 7))).get("x-ratelimit-limit")).toBeNull();
   });
 });

@@ -42,6 +42,30 @@ describe("freeTierLimiter", () => {
     expect(freeTierLimiter.allow(key, 60_000)).toBe(true);
   });
 
+  it("reports the window: the limit, what is left, and when the oldest request ages out (ms)", () => {
+    const key = freshKey();
+    expect(freeTierLimiter.take(key, 1_000)).toEqual({
+      allowed: true,
+      limit: 20,
+      remaining: 19,
+      resetAt: 61_000,
+    });
+    for (let i = 1; i < 20; i++) freeTierLimiter.take(key, 1_000 + i * 1_000); // t = 2 … 20 s
+    expect(freeTierLimiter.take(key, 30_000)).toEqual({
+      allowed: false,
+      limit: 20,
+      remaining: 0,
+      resetAt: 61_000,
+    });
+    // The t=1 s request aged out; the t=2 s one is now the oldest.
+    expect(freeTierLimiter.take(key, 61_000)).toEqual({
+      allowed: true,
+      limit: 20,
+      remaining: 0,
+      resetAt: 62_000,
+    });
+  });
+
   it("keys are limited separately", () => {
     const a = freshKey();
     const b = freshKey();
