@@ -210,8 +210,7 @@ function bytePipe(onCancel: () => void): BytePipe {
  */
 function inBandError(error: GatewayError): ReturnType<GatewayError["toErrorObject"]> {
   const object = error.toErrorObject();
-  if (error.status < 500 || (error.meta.raw === undefined && error.meta.providerCode === undefined))
-    return object;
+  if (error.status < 500 || !error.fromUpstream) return object;
   const { provider_code: _code, raw: _raw, ...metadata } = object.metadata;
   return { code: object.code, message: "Provider returned error", metadata };
 }
