@@ -152,6 +152,14 @@ export const providerPreferencesSchema = z.looseObject({
 });
 export type ProviderPreferences = z.infer<typeof providerPreferencesSchema>;
 
+/** A field OpenAI's schema lets be null where ours has it optional: null reads as not set. */
+function unsetIfNull<T extends z.ZodType>(schema: T) {
+  return schema
+    .nullable()
+    .transform((value): z.output<T> | undefined => value ?? undefined)
+    .optional();
+}
+
 export const reasoningSchema = z.looseObject({
   effort: z.enum(["max", "xhigh", "high", "medium", "low", "minimal", "none"]).optional(),
   max_tokens: z.number().int().positive().optional(),
@@ -192,19 +200,24 @@ export const chatRequestSchema = z
     tools: z.array(toolSchema).optional(),
     tool_choice: toolChoiceSchema.optional(),
     parallel_tool_calls: z.boolean().nullish(),
-    prediction: z.looseObject({ type: z.literal("content"), content: z.unknown() }).optional(),
+    // OpenAI's schema takes null for these (anyOf [..., null]): null means not set.
+    prediction: unsetIfNull(z.looseObject({ type: z.literal("content"), content: z.unknown() })),
     user: z.string().max(256).optional(),
-    metadata: z.record(z.string().max(64), z.string().max(512)).optional(),
-    modalities: z.array(z.enum(["text", "image", "audio"])).optional(),
+    metadata: unsetIfNull(
+      z
+        .record(z.string().max(64), z.string().max(512))
+        .refine((pairs) => Object.keys(pairs).length <= 16, "at most 16 key-value pairs"),
+    ),
+    modalities: unsetIfNull(z.array(z.enum(["text", "image", "audio"]))),
     service_tier: z.string().nullish(),
-    verbosity: z.string().optional(),
+    verbosity: unsetIfNull(z.string()),
     // OpenRouter extensions
     route: z.enum(["fallback", "sort"]).optional(),
     provider: providerPreferencesSchema.optional(),
     plugins: z.array(pluginSchema).optional(),
     transforms: z.array(z.string()).optional(),
     reasoning: reasoningSchema.optional(),
-    reasoning_effort: reasoningSchema.shape.effort,
+    reasoning_effort: unsetIfNull(reasoningSchema.shape.effort.unwrap()),
     include_reasoning: z.boolean().optional(),
     usage: z.looseObject({ include: z.boolean().optional() }).optional(),
     session_id: z.string().max(256).optional(),
