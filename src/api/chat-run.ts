@@ -387,13 +387,21 @@ function freeTierRefusal({ limit, remaining, resetAt }: RateLimit, now: number):
   );
 }
 
+/** The usage of a stream no provider served: every field a served one has, all zero. */
 function emptyUsage(): Usage {
   return {
     prompt_tokens: 0,
     completion_tokens: 0,
     total_tokens: 0,
+    prompt_tokens_details: { cached_tokens: 0, cache_write_tokens: 0, audio_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, image_tokens: 0 },
     cost: 0,
     is_byok: false,
+    cost_details: {
+      upstream_inference_cost: null,
+      upstream_inference_prompt_cost: 0,
+      upstream_inference_completions_cost: 0,
+    },
   };
 }
 

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { ChatRun } from "../../../src/api/chat-run";
 import type { RequestScope } from "../../../src/cache/routing-data";
 import type { KeyRecord } from "../../../src/db/queries/keys";
+import { emptyOutcome } from "../../../src/routing/respond";
 import { collectGarbage } from "../../support/gc";
 import { chat } from "../routing/catalog-rows";
 
@@ -33,5 +34,37 @@ describe("ChatRun", () => {
     expect(held.deref()).toBeUndefined();
     // What the record needs of the request was read when the run began.
     expect(run.unservedStamp()).toMatchObject({ id: "gen-1", model: "m/a" });
+  });
+});
+
+describe("ChatRun.settleStream for a stream no provider served", () => {
+  it("gives the usage chunk every field a served stream's has, all zero", () => {
+    // The failure is recorded: to a queue that takes it, here.
+    const env = { USAGE_QUEUE: { sendBatch: async () => {} } } as unknown as RequestScope["env"];
+    const run = new ChatRun({
+      request: chat({ model: "m/a", messages: [{ role: "user", content: "hi" }] }),
+      key: { accountId: "acc", hash: "h" } as KeyRecord,
+      env,
+      scope: { env },
+      promptTokens: 1,
+      id: "gen-2",
+      startedAt: 1_700_000_000_000,
+      headers: new Headers(),
+    });
+    const usage = run.settleStream(emptyOutcome(), undefined);
+    expect(usage).toEqual({
+      prompt_tokens: 0,
+      completion_tokens: 0,
+      total_tokens: 0,
+      prompt_tokens_details: { cached_tokens: 0, cache_write_tokens: 0, audio_tokens: 0 },
+      completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, image_tokens: 0 },
+      cost: 0,
+      is_byok: false,
+      cost_details: {
+        upstream_inference_cost: null,
+        upstream_inference_prompt_cost: 0,
+        upstream_inference_completions_cost: 0,
+      },
+    });
   });
 });
