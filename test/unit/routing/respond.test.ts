@@ -378,58 +378,53 @@ describe("sseBody: the client goes away", () => {
 });
 
 describe("sseBody: a client slower than the upstream", () => {
-  it("stops reading the upstream once about 64 KiB wait for the client, and resumes as it reads", async () => {
-    const big = "x".repeat(1024);
-    let reads = 0;
-    const endless: ChunkSource = {
+  /** An upstream that never ends: 1 KiB of content per read, a macrotask per read as a network read is. */
+  const endlessUpstream = () => {
+    const upstream = { reads: 0, rest: undefined as unknown as ChunkSource };
+    upstream.rest = {
       async next() {
-        reads++;
-        // A macrotask per read, as a network read is: without backpressure this would run on.
+        upstream.reads++;
         await new Promise((r) => setImmediate(r));
-        return [content(big)];
+        return [content("x".repeat(1024))];
       },
       cancel() {},
     };
+    return upstream;
+  };
+
+  it("stops reading the upstream once about 64 KiB wait for the client, and resumes as it reads", async () => {
+    const upstream = endlessUpstream();
     const { served } = fakeServed([content("first")], []);
-    const { stream } = body({ ...served, rest: endless });
+    const { stream } = body({ ...served, rest: upstream.rest });
     await new Promise((r) => setTimeout(r, 50));
     // ~1.2 KiB per frame: about 55 frames fill the buffer; the upstream is not read further.
-    expect(reads).toBeGreaterThan(20);
-    expect(reads).toBeLessThan(70);
-    const stalledAt = reads;
+    expect(upstream.reads).toBeGreaterThan(20);
+    expect(upstream.reads).toBeLessThan(70);
+    const stalledAt = upstream.reads;
     await new Promise((r) => setTimeout(r, 50));
-    expect(reads).toBe(stalledAt);
+    expect(upstream.reads).toBe(stalledAt);
 
     const reader = stream.getReader();
     for (let i = 0; i < 40; i++) await reader.read();
     await new Promise((r) => setTimeout(r, 20));
-    expect(reads).toBeGreaterThan(stalledAt);
+    expect(upstream.reads).toBeGreaterThan(stalledAt);
     await reader.cancel();
   });
 
   it("keep-alive ticks while the client is behind neither add to its backlog nor stall the stream", async () => {
-    const big = "x".repeat(1024);
-    let reads = 0;
-    const endless: ChunkSource = {
-      async next() {
-        reads++;
-        await new Promise((r) => setImmediate(r));
-        return [content(big)];
-      },
-      cancel() {},
-    };
+    const upstream = endlessUpstream();
     const { served } = fakeServed([content("first")], []);
     // Ticks every 2 ms while the buffer is full for 50 ms.
-    const { stream } = body({ ...served, rest: endless }, { keepAliveMs: 4 });
+    const { stream } = body({ ...served, rest: upstream.rest }, { keepAliveMs: 4 });
     await new Promise((r) => setTimeout(r, 50));
-    const stalledAt = reads;
+    const stalledAt = upstream.reads;
     const reader = stream.getReader();
     const decoder = new TextDecoder();
     let text = "";
     for (let i = 0; i < 40; i++) text += decoder.decode((await reader.read()).value);
     expect(text).not.toContain(": SWITCHYARD PROCESSING");
     await new Promise((r) => setTimeout(r, 20));
-    expect(reads).toBeGreaterThan(stalledAt);
+    expect(upstream.reads).toBeGreaterThan(stalledAt);
     await reader.cancel();
   });
 });
