@@ -264,13 +264,13 @@ export function sseBody(opts: SseOptions): ReadableStream<Uint8Array> {
     const base = stamp ?? opts.unservedStamp;
     let frames = "";
     if (outcome.error) {
-      const errorChoice: ChunkChoice = {
-        index: 0,
-        delta: { content: "" },
-        finish_reason: "error",
-        native_finish_reason: null,
-      };
-      frames += sseFrame({ ...chunkOf(base, [errorChoice], null), error: inBandError(outcome.error) });
+      // A choice that already finished is not finished again: the error chunk then has no
+      // choices, as OpenRouter's can (API.md b8), and clients read its top-level `error`.
+      const choices: ChunkChoice[] =
+        outcome.finishReason === null
+          ? [{ index: 0, delta: { content: "" }, finish_reason: "error", native_finish_reason: null }]
+          : [];
+      frames += sseFrame({ ...chunkOf(base, choices, null), error: inBandError(outcome.error) });
     }
     frames += sseFrame({ ...chunkOf(base, [], null), usage });
     write(encoder.encode(`${frames}data: [DONE]\n\n`));

@@ -225,6 +225,24 @@ describe("sseBody: an error after content", () => {
   });
 });
 
+describe("sseBody: an error after the choice finished", () => {
+  it("is sent with no choices, so no choice gets a second finish_reason", async () => {
+    const late = new GatewayError(429, "rate_limit_exceeded", "Rate limit exceeded", { provider: "P1" });
+    const { served } = fakeServed([content("Hel")], [finish("length", "length"), late]);
+    const fs = frames(await readAll(body(served).stream));
+    const finishes = fs.flatMap((f) =>
+      typeof f === "object"
+        ? (f.choices as { finish_reason: string | null }[]).map((c) => c.finish_reason)
+        : [],
+    );
+    expect(finishes.filter((r) => r !== null)).toEqual(["length"]);
+    expect(fs.filter(isError)).toEqual([
+      expect.objectContaining({ choices: [], error: expect.objectContaining({ code: 429 }) }),
+    ]);
+    expect(fs.at(-1)).toBe("[DONE]");
+  });
+});
+
 describe("sseBody: an in-band 5xx from the provider is masked (API.md b8)", () => {
   it("its message becomes 'Provider returned error', without provider_code or raw; status, type and provider stay", async () => {
     const upstream = new GatewayError(
