@@ -1,8 +1,9 @@
 /**
- * Execution: a flat loop over the plan's attempts (no recursion). Falls back on 408, 409, 429,
- * 5xx, network errors and a missing first byte within the per-attempt timeout; returns other
- * 4xx to the client — except context-length errors, which skip to the next model. Retry-After
- * is honoured before the next try of the same provider. All I/O is injected.
+ * Execution: a flat loop over the plan's attempts (no recursion). Falls back to the next provider
+ * on 408, 409, 429, 5xx, network errors and a missing first byte within the per-attempt timeout;
+ * any other 4xx (and a context-length error) skips to the next model, and is returned to the
+ * client when there is none. Retry-After is honoured before the next try of the same provider.
+ * All I/O is injected.
  */
 
 import type { GenerationAttempt } from "../db/schema";
@@ -180,11 +181,10 @@ async function loop<T>(
     failures.push(error);
     if (error.meta.retryAfter !== undefined)
       retryAt.set(attempt.provider.slug, now() + error.meta.retryAfter * 1000);
-    if (error.type === "context_length_exceeded") {
-      skipModels.add(attempt.modelId);
-      continue;
-    }
-    if (!error.retryable) throw withPreviousErrors(error, log.slice(0, -1));
+    // A refusal of the request itself (a 4xx, a context too long) would come again from this
+    // model's other providers, so they are skipped; the next model of `models` may take it
+    // (API.md b4: the `models` fallback triggers on any error). With one model, it is the answer.
+    if (!error.retryable || error.type === "context_length_exceeded") skipModels.add(attempt.modelId);
   }
 
   const last = failures.at(-1);

@@ -247,6 +247,16 @@ describe("a request that fails after routing began", () => {
     },
   );
 
+  it.each([
+    ["non-streamed", false],
+    ["streamed", true],
+  ])("%s: a provider's 400 for the first of `models` moves on to the next model", async (_name, stream) => {
+    const res = await postJson({ ...hi, model: undefined, models: [REFUSED, MODEL], stream });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toContain(`"model":"${MODEL}"`);
+  });
+
   it("a request refused before routing (schema, no endpoint) records nothing and names no id", async () => {
     const invalid = await postJson({ model: MODEL, messages: [] });
     expect(invalid.status).toBe(400);

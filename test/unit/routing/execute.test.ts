@@ -276,6 +276,20 @@ describe("executeCompletion: context length, Retry-After, prepare, the final err
     ]);
   });
 
+  it.each([400, 404, 422])(
+    "%i skips the rest of that model and moves to the next model (`models`, API.md b4)",
+    async (status) => {
+      const { fetch, calls } = scripted({ p1: [fail(status, "bad tool schema")], p2: [ok()], q1: [ok()] });
+      const served = await executeCompletion(attempts("m/a@p1", "m/a@p2", "m/b@q1"), deps(fetch));
+      expect(calls).toEqual(["p1", "q1"]);
+      expect(served.attempt.modelId).toBe("m/b");
+      expect(served.log.map((l) => [l.provider, l.status])).toEqual([
+        ["p1", status],
+        ["q1", 200],
+      ]);
+    },
+  );
+
   it("a client error after fallbacks carries the earlier ones too", async () => {
     const { fetch } = scripted({ p1: ["network"], p2: [fail(400, "bad tool schema")] });
     const err = await failure(executeCompletion(attempts("m/a@p1", "m/a@p2", "m/a@p3"), deps(fetch)));
