@@ -71,7 +71,10 @@ export class ChatRun {
   prepare(attempt: Attempt, request: ChatRequest): Prepared | GatewayError {
     const { key, env } = this.init;
     const { endpoint, provider } = attempt;
-    let req = dropUnsupportedParameters(request, endpoint.supportedParameters);
+    let req = dropUnsupportedParameters(
+      withVariantReasoning(request, attempt.modelId),
+      endpoint.supportedParameters,
+    );
     let promptTokens = this.init.promptTokens;
     const maxTokens = maxTokensOf(req);
 
@@ -350,6 +353,21 @@ export class ChatRun {
       ...this.attribution,
     };
   }
+}
+
+/**
+ * `model:thinking` is the reasoning-enabled variant (API.md b4): reasoning on, at medium effort,
+ * unless the request says how to reason itself. An endpoint without reasoning drops it as usual.
+ */
+function withVariantReasoning(request: ChatRequest, modelId: string): ChatRequest {
+  if (
+    !modelId.endsWith(":thinking") ||
+    request.reasoning !== undefined ||
+    request.reasoning_effort !== undefined ||
+    request.include_reasoning !== undefined
+  )
+    return request;
+  return { ...request, reasoning: { enabled: true } };
 }
 
 function maxTokensOf(req: ChatRequest): number | undefined {

@@ -6,9 +6,11 @@ import { describe, expect, it } from "vitest";
 import { ChatRun } from "../../../src/api/chat-run";
 import type { RequestScope } from "../../../src/cache/routing-data";
 import type { KeyRecord } from "../../../src/db/queries/keys";
+import type { Attempt } from "../../../src/routing/plan";
 import { emptyOutcome } from "../../../src/routing/respond";
+import { parseDecimal } from "../../../src/usage/decimal";
 import { collectGarbage } from "../../support/gc";
-import { chat } from "../routing/catalog-rows";
+import { catalogOf, chat } from "../routing/catalog-rows";
 
 describe("ChatRun", () => {
   it("does not keep the request or its headers alive", async () => {
@@ -66,5 +68,67 @@ describe("ChatRun.settleStream for a stream no provider served", () => {
         upstream_inference_completions_cost: 0,
       },
     });
+  });
+});
+
+describe("ChatRun.prepare for the :thinking variant (API.md b4)", () => {
+  const catalog = catalogOf({
+    "m/r": [{ provider: "p1", supportedParameters: ["max_tokens", "reasoning"] }],
+    "m/plain": [{ provider: "p1" }],
+  });
+  const attemptOf = (requested: string, base: string): Attempt => {
+    const endpoint = catalog.endpointsByModel.get(base)![0]!;
+    return {
+      modelId: requested,
+      model: catalog.models.get(base)!,
+      endpoint,
+      provider: catalog.providers.get(endpoint.providerSlug)!,
+    };
+  };
+  const prepare = (requested: string, base: string, fields: Parameters<typeof chat>[0]) => {
+    const request = chat({ model: requested, ...fields });
+    const env = {} as RequestScope["env"];
+    const run = new ChatRun({
+      request,
+      key: {
+        accountId: "acc",
+        hash: "h",
+        money: {
+          limit: null,
+          accountCredits: parseDecimal("100"),
+          accountUsage: 0n,
+          usage: 0n,
+          usageDaily: 0n,
+          usageWeekly: 0n,
+          usageMonthly: 0n,
+        },
+      } as unknown as KeyRecord,
+      env,
+      scope: { env },
+      promptTokens: 10,
+      id: "gen-3",
+      startedAt: 1_700_000_000_000,
+      headers: new Headers(),
+    });
+    const prepared = run.prepare(attemptOf(requested, base), request);
+    if (!("target" in prepared)) throw prepared;
+    return prepared.request;
+  };
+
+  it("turns reasoning on when the request does not say how to reason", () => {
+    expect(prepare("m/r:thinking", "m/r", {}).reasoning).toEqual({ enabled: true });
+  });
+
+  it("leaves the request's own reasoning settings as they are", () => {
+    expect(prepare("m/r:thinking", "m/r", { reasoning: { effort: "low" } }).reasoning).toEqual({
+      effort: "low",
+    });
+    expect(prepare("m/r:thinking", "m/r", { reasoning_effort: "high" }).reasoning).toBeUndefined();
+    expect(prepare("m/r:thinking", "m/r", { include_reasoning: false }).reasoning).toBeUndefined();
+  });
+
+  it("changes nothing without the suffix, or on an endpoint that cannot reason", () => {
+    expect(prepare("m/r", "m/r", {}).reasoning).toBeUndefined();
+    expect(prepare("m/plain:thinking", "m/plain", {}).reasoning).toBeUndefined();
   });
 });
