@@ -264,13 +264,16 @@ export function sseBody(opts: SseOptions): ReadableStream<Uint8Array> {
     const base = stamp ?? opts.unservedStamp;
     let frames = "";
     if (outcome.error) {
-      // A choice that already finished is not finished again: the error chunk then has no
-      // choices, as OpenRouter's can (API.md b8), and clients read its top-level `error`.
-      const choices: ChunkChoice[] =
-        outcome.finishReason === null
-          ? [{ index: 0, delta: { content: "" }, finish_reason: "error", native_finish_reason: null }]
-          : [];
-      frames += sseFrame({ ...chunkOf(base, choices, null), error: inBandError(outcome.error) });
+      // A choice that already finished is not finished again: its error chunk carries
+      // finish_reason null, as OpenRouter's own does (fixture openrouter/stream-mid-stream-error.sse),
+      // and clients read the top-level `error`.
+      const errorChoice: ChunkChoice = {
+        index: 0,
+        delta: { content: "" },
+        finish_reason: outcome.finishReason === null ? "error" : null,
+        native_finish_reason: null,
+      };
+      frames += sseFrame({ ...chunkOf(base, [errorChoice], null), error: inBandError(outcome.error) });
     }
     frames += sseFrame({ ...chunkOf(base, [], null), usage });
     write(encoder.encode(`${frames}data: [DONE]\n\n`));

@@ -127,8 +127,14 @@ describe("recorded streams through the gateway", () => {
       (e.choices as { finish_reason: string | null }[]).filter((c) => c.finish_reason),
     );
     if (ends === "error") {
-      expect(sse.events.some((e) => e.error !== undefined)).toBe(true);
-      expect(finishes.at(-1)?.finish_reason).toBe("error");
+      const errors = sse.events.filter((e) => e.error !== undefined);
+      expect(errors).toHaveLength(1);
+      // The error chunk finishes its choice with "error", unless the provider had finished it
+      // already (OpenRouter's own recording: "length", then the error with finish_reason null).
+      const finishedBefore = finishes.some((c) => c.finish_reason !== "error");
+      const errorChoices = (errors[0]?.choices ?? []) as { finish_reason: string | null }[];
+      const errorFinish = errorChoices[0]?.finish_reason;
+      expect(errorFinish).toBe(finishedBefore ? null : "error");
     } else {
       expect(finishes.length).toBeGreaterThanOrEqual(1);
       expect((usage[0]?.usage as { cost?: number } | undefined)?.cost).toBeGreaterThan(0);

@@ -226,7 +226,7 @@ describe("sseBody: an error after content", () => {
 });
 
 describe("sseBody: an error after the choice finished", () => {
-  it("is sent with no choices, so no choice gets a second finish_reason", async () => {
+  it("carries finish_reason null, so no choice gets a second finish_reason (as OpenRouter's own)", async () => {
     const late = new GatewayError(429, "rate_limit_exceeded", "Rate limit exceeded", { provider: "P1" });
     const { served } = fakeServed([content("Hel")], [finish("length", "length"), late]);
     const fs = frames(await readAll(body(served).stream));
@@ -237,7 +237,10 @@ describe("sseBody: an error after the choice finished", () => {
     );
     expect(finishes.filter((r) => r !== null)).toEqual(["length"]);
     expect(fs.filter(isError)).toEqual([
-      expect.objectContaining({ choices: [], error: expect.objectContaining({ code: 429 }) }),
+      expect.objectContaining({
+        choices: [{ index: 0, delta: { content: "" }, finish_reason: null, native_finish_reason: null }],
+        error: expect.objectContaining({ code: 429 }),
+      }),
     ]);
     expect(fs.at(-1)).toBe("[DONE]");
   });
