@@ -61,10 +61,27 @@ const SELECT_LIST = RECORD_COLUMNS.map(({ key, type, fallback }) =>
 ).join(", ");
 const COLUMN_LIST = RECORD_COLUMNS.map(({ name }) => name).join(", ");
 
+/** A NUL, or a UTF-16 surrogate without its other half. */
+const UNSTORABLE = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * The batch as JSON Postgres takes. JSON and JS strings allow what Postgres refuses in jsonb and
+ * text alike: NUL and lone surrogates. Either can come from a client (`user`, `session_id`) or a
+ * provider (an error message, raw usage), and a row refused for it would lose its charge with it:
+ * such characters become U+FFFD. JSON.stringify writes both as `\u` escapes, so a batch without
+ * any escape (nearly every one) is passed as it is.
+ */
+export function storableJson(json: string): string {
+  if (!json.includes("\\u")) return json;
+  return JSON.stringify(JSON.parse(json), (_key, value: unknown) =>
+    typeof value === "string" ? value.replace(UNSTORABLE, "\uFFFD") : value,
+  );
+}
+
 /** Inserts the generations and settles their cost; returns how many were new. */
 export async function settleGenerations(db: Db, rows: readonly GenerationRow[]): Promise<number> {
   if (rows.length === 0) return 0;
-  const batch = JSON.stringify(rows);
+  const batch = storableJson(JSON.stringify(rows));
   const result = await db.execute<{ inserted: number }>(sql`
     with inserted as (
       insert into generations (${sql.raw(COLUMN_LIST)})

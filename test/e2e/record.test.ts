@@ -179,6 +179,39 @@ describe("settleGenerations", () => {
     });
   });
 
+  it("a row with text Postgres cannot store (NUL, a lone surrogate) is still stored and charged, with U+FFFD", async () => {
+    // A client's `user`/`session_id` and a provider's error text reach the row as sent: were the
+    // row refused, the request would have been free.
+    const k = await createKey(db.url, "10", "nul");
+    const accountId = (await keyOf(k.hash)).account_id;
+    const odd: GenerationRow = {
+      ...row("gen-1795000200-nnnnnnnnnnnnnnnnnnnn", k.hash, accountId, "2026-11-28T12:00:00.000Z", "0.25"),
+      externalUser: "a\u0000b",
+      sessionId: "\ud800",
+      appTitle: "\udfffApp",
+      error: { code: 502, message: "upstream said \u0000", type: "provider_unavailable" },
+      rawUsage: { note: "x\u0000" },
+    };
+    expect(await settleGenerations(drizzle(sql), [odd])).toBe(1);
+    expect((await keyOf(k.hash)).usage).toBe("0.250000000000");
+    const [stored] = await sql<
+      {
+        external_user: string;
+        session_id: string;
+        app_title: string;
+        error: { message: string };
+        raw_usage: unknown;
+      }[]
+    >`select external_user, session_id, app_title, error, raw_usage from generations where id = ${odd.id}`;
+    expect(stored).toEqual({
+      external_user: "a\ufffdb",
+      session_id: "\ufffd",
+      app_title: "\ufffdApp",
+      error: expect.objectContaining({ message: "upstream said \ufffd" }),
+      raw_usage: { note: "x\ufffd" },
+    });
+  });
+
   it("a failed write is logged by its kind and code, never with the rows it carried", async () => {
     const k = await createKey(db.url, "10", "refused");
     const accountId = (await keyOf(k.hash)).account_id;
