@@ -21,11 +21,17 @@ function regionOf(target: Target): string | undefined {
  * A provider that cannot be authenticated is a configuration problem of that provider only, so
  * the error is retryable: routing moves on to an endpoint that can serve the request.
  */
+/**
+ * The gateway lacks what signing needs: its configuration's fault, never the client's key (a 401
+ * would read as that in every SDK). A 503 like any provider not configured here; the next may serve.
+ */
 function misconfigured(target: Target, what: string): GatewayError {
-  return new GatewayError(401, "authentication", `Bedrock provider ${target.provider.slug}: ${what}`, {
-    provider: target.provider.name,
-    retryable: true,
-  });
+  return new GatewayError(
+    503,
+    "provider_unavailable",
+    `${target.provider.name} is not configured on this gateway: ${what}`,
+    { provider: target.provider.name, retryable: true, retryAfter: 60 },
+  );
 }
 
 export function converseUrl(target: Target, stream: boolean): string {

@@ -390,14 +390,16 @@ describe("bedrock auth", () => {
     expect(out.headers["x-amz-date"]).toBeUndefined();
   });
 
-  it("fails with a retryable authentication error when credentials are missing", async () => {
+  it("fails with a retryable 503 'not configured' when credentials are missing, never a 401 the client would take for its key", async () => {
     const noSecret = bedrockTarget({ apiKey: "AKIDEXAMPLE", secret: () => undefined });
     await expect(bedrockAdapter.toProviderRequest(req, noSecret, { stream: false })).rejects.toBeInstanceOf(
       GatewayError,
     );
     await expect(bedrockAdapter.toProviderRequest(req, noSecret, { stream: false })).rejects.toMatchObject({
-      type: "authentication",
+      status: 503,
+      type: "provider_unavailable",
       retryable: true,
+      message: expect.stringContaining("is not configured on this gateway"),
     });
   });
 });
