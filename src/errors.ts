@@ -158,10 +158,36 @@ const SECRET_PATTERNS: RegExp[] = [
   /((?:api[_-]?key|key|token|secret|password)["'=:\s]+)[A-Za-z0-9._~+/=-]{12,}/gi,
 ];
 
-/** Removes anything that looks like a credential from text we are about to show a client or log. */
+/** Characters a key may continue with after a fragment of it (base64, URL and JSON escapes). */
+const KEY_TAIL = "[A-Za-z0-9._~+/=%\\\\-]*";
+
+/**
+ * Where a known secret may stand in a provider's text: as itself, JSON-escaped (`/` as `\/`),
+ * URL-encoded, or cut after its first 12 characters (providers quote "sk-abc…xyz" prefixes).
+ */
+function secretPattern(secret: string): RegExp {
+  const forms = new Set([
+    secret,
+    JSON.stringify(secret).slice(1, -1),
+    secret.replaceAll("/", "\\/"),
+    encodeURIComponent(secret),
+  ]);
+  const alternatives = [...forms].map(escapeRegExp);
+  if (secret.length >= 16) alternatives.push(`${escapeRegExp(secret.slice(0, 12))}${KEY_TAIL}`);
+  return new RegExp(alternatives.join("|"), "g");
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/**
+ * Removes anything that looks like a credential from text we are about to show a client or log:
+ * the secrets we hold (`known`), in whatever form a provider echoes them, and key-like strings.
+ */
 export function redactSecrets(text: string, known: readonly string[] = []): string {
   let out = text;
-  for (const secret of known) if (secret.length >= 8) out = out.split(secret).join("[REDACTED]");
+  for (const secret of known) if (secret.length >= 8) out = out.replace(secretPattern(secret), "[REDACTED]");
   for (const pattern of SECRET_PATTERNS) {
     out = out.replace(pattern, (_match, prefix: unknown) =>
       typeof prefix === "string" && /[\s=:"']$/.test(prefix) ? `${prefix}[REDACTED]` : "[REDACTED]",

@@ -62,7 +62,7 @@ export function providerError(init: ProviderErrorInit): GatewayError {
       : errorTypeForStatus(init.status));
   return new GatewayError(init.status, type, message, {
     provider: init.target.provider.name,
-    raw: redactSecrets(init.bodyText.slice(0, 4000), known),
+    raw: redactSecrets(init.bodyText, known).slice(0, 4000),
     retryAfter: parseRetryAfter(init.headers),
     providerCode: init.providerCode,
     retryable: init.retryable,
@@ -84,7 +84,7 @@ function credentialsRefused(init: ProviderErrorInit, message: string, known: str
     `${name} refused this gateway's credentials (${init.status}): ${message}`,
     {
       provider: name,
-      raw: redactSecrets(init.bodyText.slice(0, 4000), known),
+      raw: redactSecrets(init.bodyText, known).slice(0, 4000),
       providerCode: init.providerCode,
       retryable: true,
     },

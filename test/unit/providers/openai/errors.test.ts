@@ -125,6 +125,15 @@ describe("openai toGatewayError", () => {
     expect(err.meta.provider).toBe("OpenAI");
   });
 
+  it("never lets the key through raw when the 4,000-character cut falls inside it", () => {
+    const apiKey = target.apiKey ?? "";
+    // The key starts 10 characters before the cut: what is left of it is too short to look like a key.
+    const head = JSON.stringify({ error: { message: "bad key" }, echo: "" }).length - 2;
+    const err = map(401, { error: { message: "bad key" }, echo: `${"x".repeat(3_990 - head)}${apiKey}` });
+    expect(err.meta.raw?.length).toBeLessThanOrEqual(4_000);
+    expect(err.meta.raw).not.toContain(apiKey.slice(0, 8));
+  });
+
   it("never lets the key through into message or raw", () => {
     const body = { error: { message: `Incorrect API key provided: ${target.apiKey}` } };
     const err = map(401, body);
