@@ -5,7 +5,7 @@
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ZodError } from "zod";
-import { describeDbError } from "../db/errors";
+import { describeDbError, isDataException } from "../db/errors";
 import {
   errorBody,
   errorTypeForStatus,
@@ -47,6 +47,15 @@ export function gatewayErrorOf(err: unknown): GatewayError {
           ? "Malformed JSON in request body"
           : err.message || "Bad request";
     return new GatewayError(status, errorTypeForStatus(status), message);
+  }
+  // A value of the request the database would not take (a NUL in a key's name or id): the
+  // client's input, which validation let through — a 400, not a 500. Nothing was written.
+  if (isDataException(err)) {
+    return new GatewayError(
+      400,
+      "invalid_request",
+      "The request carries a value that cannot be stored (for example a NUL character)",
+    );
   }
   // A bug. Log the type and message (never a stack with request data in it, nor a failed
   // statement's parameters), answer without detail.

@@ -52,3 +52,12 @@ export function isDataRefusal(error: unknown): boolean {
   const code = rootCause(error)?.code;
   return typeof code === "string" && /^2[23][0-9A-Z]{3}$/.test(code);
 }
+
+/**
+ * The database refused a value as such (SQLSTATE class 22: a NUL in text, a number out of range,
+ * a malformed uuid): what a request carried past validation, not a fault of the statement.
+ */
+export function isDataException(error: unknown): boolean {
+  const code = rootCause(error)?.code;
+  return typeof code === "string" && /^22[0-9A-Z]{3}$/.test(code);
+}

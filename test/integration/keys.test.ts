@@ -144,6 +144,22 @@ describe("POST /api/v1/keys", () => {
     expect(await keysNamed(field === "name" ? "" : name)).toEqual([]);
   });
 
+  it("refuses a value the database cannot store (a NUL) with a 400, and creates nothing", async () => {
+    const name = `${run}-nul\u0000name`;
+    const res = await api("/keys", admin, { method: "POST", body: { name, credits: "1" } });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { code: number } }).error.code).toBe(400);
+    expect(
+      await db()
+        .select({ hash: apiKeys.hash })
+        .from(apiKeys)
+        .where(like(apiKeys.name, `${run}-nul%`)),
+    ).toEqual([]);
+    const lookup = await api("/keys/%00", admin);
+    expect(lookup.status).toBeGreaterThanOrEqual(400);
+    expect(lookup.status).toBeLessThan(500);
+  });
+
   it("refuses malformed JSON with a 400", async () => {
     const res = await exports.default.fetch("http://gateway/api/v1/keys", {
       method: "POST",
