@@ -20,6 +20,7 @@ import {
   type ListModelsQuery,
   listModelsQuerySchema,
   type Model,
+  type ModelReasoning,
   type ModelSort,
   modelCountResponseSchema,
   modelEndpointsParamsSchema,
@@ -65,6 +66,24 @@ function architecture(m: ModelRow): Model["architecture"] {
   };
 }
 
+/**
+ * The catalog's reasoning object (camelCase, as catalog/default.json writes it) in OpenRouter's
+ * snake_case; `mandatory` is required by OpenRouter's SDK, so it is false unless the catalog says so.
+ */
+function reasoningView(r: Record<string, unknown>): ModelReasoning {
+  const field = (camel: string, snake: string) => r[camel] ?? r[snake];
+  const out: ModelReasoning = { mandatory: field("mandatory", "mandatory") === true };
+  const efforts = field("supportedEfforts", "supported_efforts");
+  if (Array.isArray(efforts)) out.supported_efforts = efforts.map(String);
+  const effort = field("defaultEffort", "default_effort");
+  if (typeof effort === "string") out.default_effort = effort;
+  const enabled = field("defaultEnabled", "default_enabled");
+  if (typeof enabled === "boolean") out.default_enabled = enabled;
+  const maxTokens = field("supportsMaxTokens", "supports_max_tokens");
+  if (typeof maxTokens === "boolean") out.supports_max_tokens = maxTokens;
+  return out;
+}
+
 const unixSeconds = (d: Date) => Math.floor(d.getTime() / 1000);
 const priceOf = (e: EndpointRow) => Number(e.pricePrompt) + Number(e.priceCompletion);
 
@@ -81,8 +100,9 @@ function cheapest(endpoints: readonly EndpointRow[]): EndpointRow {
 function modelView(m: ModelRow, endpoints: readonly EndpointRow[], free: boolean): Model {
   const top = cheapest(endpoints);
   const params = [...new Set(endpoints.flatMap((e) => e.supportedParameters))].sort();
+  const id = free ? `${m.id}${FREE_SUFFIX}` : m.id;
   const view: Model = {
-    id: free ? `${m.id}${FREE_SUFFIX}` : m.id,
+    id,
     canonical_slug: m.canonicalSlug,
     name: free ? `${m.name} (free)` : m.name,
     created: unixSeconds(m.releasedAt),
@@ -99,8 +119,10 @@ function modelView(m: ModelRow, endpoints: readonly EndpointRow[], free: boolean
     supported_parameters: params,
     default_parameters: m.defaultParameters,
     expiration_date: m.expirationDate,
+    supported_voices: null,
+    links: { details: `/api/v1/models/${id}/endpoints` },
   };
-  if (m.reasoning) view.reasoning = m.reasoning;
+  if (m.reasoning) view.reasoning = reasoningView(m.reasoning);
   return view;
 }
 
@@ -179,6 +201,15 @@ async function catalog(c: Parameters<typeof requestScope>[0]): Promise<CatalogSn
   });
 }
 
+/**
+ * What `tool_choice` an endpoint takes, from its supported parameters: `tool_choice` listed means
+ * every value; `tools` alone means the provider's default, "auto", only.
+ */
+function toolChoiceSupport(params: readonly string[]): Endpoint["supports_tool_choice"] {
+  const all = params.includes("tool_choice");
+  return { auto: all || params.includes("tools"), function: all, none: all, required: all };
+}
+
 function endpointView(m: ModelRow, e: EndpointRow, provider: ProviderRow | undefined): Endpoint {
   const providerName = provider?.name ?? e.providerSlug;
   return {
@@ -195,6 +226,7 @@ function endpointView(m: ModelRow, e: EndpointRow, provider: ProviderRow | undef
     status: e.status,
     supported_parameters: e.supportedParameters,
     supports_implicit_caching: e.supportsImplicitCaching,
+    supports_tool_choice: toolChoiceSupport(e.supportedParameters),
     uptime_last_5m: null,
     uptime_last_30m: null,
     uptime_last_1d: null,

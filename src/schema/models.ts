@@ -81,6 +81,18 @@ export const architectureSchema = z
   })
   .openapi("ModelArchitecture");
 
+/** How a reasoning model reasons, as OpenRouter shows it (`mandatory` always present). */
+export const modelReasoningSchema = z
+  .object({
+    mandatory: z.boolean().openapi({ description: "Reasoning cannot be turned off" }),
+    supported_efforts: z.array(z.string()).optional(),
+    default_effort: z.string().optional(),
+    default_enabled: z.boolean().optional(),
+    supports_max_tokens: z.boolean().optional(),
+  })
+  .openapi("ModelReasoning");
+export type ModelReasoning = z.infer<typeof modelReasoningSchema>;
+
 export const modelSchema = z
   .object({
     id: z.string().openapi({ example: "openai/gpt-4o-mini" }),
@@ -100,7 +112,17 @@ export const modelSchema = z
     supported_parameters: z.array(z.string()),
     default_parameters: z.record(z.string(), z.unknown()).nullable(),
     expiration_date: z.string().nullable(),
-    reasoning: z.record(z.string(), z.unknown()).optional(),
+    reasoning: modelReasoningSchema.optional(),
+    supported_voices: z
+      .array(z.string())
+      .nullable()
+      .openapi({ description: "Voices of a text-to-speech model; null for every other model" }),
+    links: z.object({
+      details: z.string().openapi({
+        description: "Path of this model's endpoints list",
+        example: "/api/v1/models/openai/gpt-4o-mini/endpoints",
+      }),
+    }),
   })
   .openapi("Model");
 export type Model = z.infer<typeof modelSchema>;
@@ -143,6 +165,9 @@ export const endpointSchema = z
     status: z.number().int().openapi({ description: "0 ok; negative values are degraded or down" }),
     supported_parameters: z.array(z.string()),
     supports_implicit_caching: z.boolean(),
+    supports_tool_choice: z
+      .object({ auto: z.boolean(), function: z.boolean(), none: z.boolean(), required: z.boolean() })
+      .openapi({ description: "Which `tool_choice` values the endpoint takes" }),
     uptime_last_5m: z.number().nullable(),
     uptime_last_30m: z.number().nullable(),
     uptime_last_1d: z.number().nullable(),

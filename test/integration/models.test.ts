@@ -147,7 +147,9 @@ describe("GET /api/v1/models", () => {
       supported_parameters: [P, "seed", "tools"].sort(),
       default_parameters: null,
       expiration_date: null,
-      reasoning: { supported_efforts: ["low", "high"] },
+      reasoning: { supported_efforts: ["low", "high"], mandatory: false },
+      supported_voices: null,
+      links: { details: `/api/v1/models/${A}/endpoints` },
     });
     const free = (await list(`supported_parameters=${P}`)).data.find((m) => m.id === `${B}:free`)!;
     expect(free).toMatchObject({ name: "Lab: beta (free)", pricing: { prompt: "0", completion: "0" } });
@@ -252,11 +254,19 @@ describe("GET /api/v1/models/:author/:slug/endpoints", () => {
       status: 0,
       supported_parameters: [P, "seed"],
       supports_implicit_caching: true,
+      supports_tool_choice: { auto: false, function: false, none: false, required: false },
       uptime_last_5m: null,
       uptime_last_30m: null,
       uptime_last_1d: null,
       latency_last_30m: null,
       throughput_last_30m: null,
+    });
+    // `tools` without `tool_choice`: the provider's default ("auto") only.
+    expect(data.endpoints[1]?.supports_tool_choice).toEqual({
+      auto: true,
+      function: false,
+      none: false,
+      required: false,
     });
   });
 

@@ -119,6 +119,10 @@ describe("model views", () => {
     expect(views.map((m) => m.id)).toEqual(["a/new:free", "a/old"]);
     expect(views.find((m) => m.id === "a/old")?.pricing.prompt).toBe("0.000001");
     expect(views.find((m) => m.id === "a/old")?.supported_parameters).toEqual(["seed", "tools"]);
+    expect(views.find((m) => m.id === "a/new:free")).toMatchObject({
+      links: { details: "/api/v1/models/a/new:free/endpoints" },
+      supported_voices: null,
+    });
     expect(modelViews(snapshot)).toBe(views);
   });
 
