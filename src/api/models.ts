@@ -126,15 +126,20 @@ function modelView(m: ModelRow, endpoints: readonly EndpointRow[], free: boolean
   return view;
 }
 
-/** A model id as requested (`author/slug` or `author/slug:free`) → its row and the endpoints it names. */
+/**
+ * A model id as requested (`author/slug` or `author/slug:free`) → its row and the endpoints it
+ * names; null for exactly the ids /models does not list.
+ */
 export function resolveModel(
   snapshot: CatalogSnapshot,
   id: string,
 ): { model: ModelRow; endpoints: EndpointRow[]; free: boolean } | null {
   const exact = snapshot.models.get(id);
   if (exact) {
+    // A model with free endpoints only is listed as `author/slug:free` alone: its plain id is
+    // not in /models, so it is not found here either (OpenRouter: `:free` is its own entry).
     const endpoints = (snapshot.endpointsByModel.get(id) ?? []).filter((e) => !isFree(e));
-    return { model: exact, endpoints, free: false };
+    return endpoints.length ? { model: exact, endpoints, free: false } : null;
   }
   if (!id.endsWith(FREE_SUFFIX)) return null;
   const base = snapshot.models.get(id.slice(0, -FREE_SUFFIX.length));

@@ -140,6 +140,9 @@ describe("model views", () => {
     expect(resolveModel(snapshot, "a/old")?.endpoints).toHaveLength(2);
     expect(resolveModel(snapshot, "a/new:free")).toMatchObject({ free: true });
     expect(resolveModel(snapshot, "a/old:free")).toBeNull();
+    // Free endpoints only: listed as a/new:free alone, so the plain id resolves to nothing.
+    expect(resolveModel(snapshot, "a/new")).toBeNull();
+    expect(resolveModel(snapshot, "a/none")).toBeNull();
     expect(resolveModel(snapshot, "b/x")).toBeNull();
   });
 });
