@@ -7,14 +7,20 @@ import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { type AuthedEnv, requireAnyKey } from "../auth/middleware";
 import type { KeyRecord } from "../db/queries/keys";
 import { type CurrentKeyResponse, creditsResponseSchema, currentKeyResponseSchema } from "../schema/keys";
-import { toNumber } from "../usage/decimal";
+import { fromNumber, toNumber } from "../usage/decimal";
 import { limitRemaining } from "./keys";
 import { bearerAuth, errorResponses } from "./openapi";
 
 /** OpenRouter's legacy rate-limit object: -1 means "not limited per key". */
-const RATE_LIMIT = { requests: -1, interval: "10s" };
+const RATE_LIMIT = { requests: -1, interval: "10s", note: "This field is deprecated and safe to ignore." };
+
+/** OpenRouter's daily `:free` allowance: 50 requests, 1000 once the account has bought $10 of credits. */
+const FREE_DAILY_REQUESTS = { below: 50, from: 1000, threshold: fromNumber(10) };
 
 export function currentKeyView(key: KeyRecord): CurrentKeyResponse["data"] {
+  const { below, from, threshold } = FREE_DAILY_REQUESTS;
+  // Credits only ever grow, so the account's credits are what it has bought.
+  const freeDaily = key.money.accountCredits >= threshold ? from : below;
   return {
     label: key.label,
     limit: key.money.limit === null ? null : toNumber(key.money.limit),
@@ -35,6 +41,13 @@ export function currentKeyView(key: KeyRecord): CurrentKeyResponse["data"] {
     is_provisioning_key: false,
     expires_at: key.expiresAt?.toISOString() ?? null,
     creator_user_id: null,
+    organization_id: null,
+    // Each account is its own workspace (as in the /keys views).
+    workspace_id: key.accountId,
+    // No regional routing: every request may go anywhere.
+    allowed_data_regions: ["global"],
+    // The tier's allowance; the gateway enforces only the per-minute free limit, so nothing is used up.
+    free_model_daily_requests: { limit: freeDaily, remaining: freeDaily, used: 0 },
     rate_limit: RATE_LIMIT,
   };
 }

@@ -70,10 +70,17 @@ export function toKeyData(key: KeyRecord): KeyData {
     usage_daily: toNumber(key.money.usageDaily),
     usage_weekly: toNumber(key.money.usageWeekly),
     usage_monthly: toNumber(key.money.usageMonthly),
+    byok_usage: 0,
+    byok_usage_daily: 0,
+    byok_usage_weekly: 0,
+    byok_usage_monthly: 0,
     created_at: key.createdAt.toISOString(),
     updated_at: key.updatedAt.toISOString(),
     expires_at: key.expiresAt?.toISOString() ?? null,
     account_id: key.accountId,
+    workspace_id: key.accountId,
+    creator_user_id: null,
+    external_user: null,
     is_management_key: key.isManagement,
   };
 }

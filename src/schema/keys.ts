@@ -87,10 +87,17 @@ export const keyDataSchema = z
     usage_daily: z.number(),
     usage_weekly: z.number(),
     usage_monthly: z.number(),
+    byok_usage: z.number().openapi({ description: "Bring-your-own-key spend: always 0 (no BYOK yet)" }),
+    byok_usage_daily: z.number(),
+    byok_usage_weekly: z.number(),
+    byok_usage_monthly: z.number(),
     created_at: z.string(),
     updated_at: z.string().nullable(),
     expires_at: z.string().nullable(),
     account_id: z.string(),
+    workspace_id: z.string().openapi({ description: "The key's account: each account is its own workspace" }),
+    creator_user_id: z.string().nullable(),
+    external_user: z.string().nullable(),
     is_management_key: z.boolean(),
   })
   .openapi("KeyData");
@@ -129,7 +136,19 @@ export const currentKeyResponseSchema = z
       is_provisioning_key: z.boolean(),
       expires_at: z.string().nullable(),
       creator_user_id: z.string().nullable(),
-      rate_limit: z.object({ requests: z.number(), interval: z.string() }),
+      organization_id: z.string().nullable(),
+      workspace_id: z.string().nullable(),
+      allowed_data_regions: z
+        .array(z.enum(["global", "europe", "us"]))
+        .openapi({ description: "Regions requests may be routed in: global only (no regional routing)" }),
+      free_model_daily_requests: z
+        .object({ limit: z.number().int(), remaining: z.number().int(), used: z.number().int() })
+        .openapi({
+          description:
+            "OpenRouter's daily `:free` allowance for the account's tier (50, or 1000 from $10 of credits). " +
+            "Not counted or enforced here (only the 20 per minute is): `used` stays 0",
+        }),
+      rate_limit: z.object({ requests: z.number(), interval: z.string(), note: z.string() }),
     }),
   })
   .openapi("CurrentKeyResponse");

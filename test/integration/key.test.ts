@@ -69,7 +69,11 @@ describe("GET /api/v1/key", () => {
       is_provisioning_key: false,
       expires_at: null,
       creator_user_id: null,
-      rate_limit: { requests: -1, interval: "10s" },
+      organization_id: null,
+      workspace_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      allowed_data_regions: ["global"],
+      free_model_daily_requests: { limit: 1000, remaining: 1000, used: 0 },
+      rate_limit: { requests: -1, interval: "10s", note: expect.any(String) },
     });
   });
 
