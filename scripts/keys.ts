@@ -103,7 +103,12 @@ async function create(db: Db, values: ReturnType<typeof parse>["values"], io: Cl
 async function list(db: Db, io: CliIo): Promise<number> {
   const rows = [];
   for (let offset = 0; ; offset += 1000) {
-    const page = await listKeyRecords(db, { offset, limit: 1000, includeDisabled: true });
+    const page = await listKeyRecords(db, {
+      offset,
+      limit: 1000,
+      includeDisabled: true,
+      includeManagement: true,
+    });
     rows.push(...page);
     if (page.length < 1000) break;
   }

@@ -1,5 +1,6 @@
 /**
- * The key-management API (`/api/v1/keys`, management key only; CONTRACT.md §3, API.md b11).
+ * The key-management API (`/api/v1/keys`, management key only; CONTRACT.md §3, API.md b11). It
+ * manages API keys: management keys are neither listed nor changed here (see `findApiKey`).
  * The secret is generated here, shown once in the 201 and stored only as its hash. After a
  * change this isolate forgets its cached copy of the key, so its next request sees the change.
  */
@@ -7,7 +8,7 @@ import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { generateApiKey, hashApiKey, keyLabel } from "../auth/api-key";
 import { requireManagementKey } from "../auth/middleware";
 import { forgetKey } from "../cache/routing-data";
-import { createDb } from "../db/client";
+import { createDb, type Db } from "../db/client";
 import {
   type ApiKeyRow,
   accountExists,
@@ -118,6 +119,24 @@ function keyNotFound(hash: string): GatewayError {
   return new GatewayError(404, "not_found", `No key with hash ${hash}`);
 }
 
+/**
+ * The API key `hash` names. /keys manages API keys, as OpenRouter's does; management keys (admin
+ * tokens) are refused: one could otherwise disable or delete itself and lock the operator out
+ * (scripts/lib/bootstrap.ts would keep printing the dead token). They are managed with `npm run keys`.
+ */
+async function findApiKey(db: Db, hash: string): Promise<KeyRecord> {
+  const key = await findKeyRecord(db, hash);
+  if (!key) throw keyNotFound(hash);
+  if (key.isManagement) {
+    throw new GatewayError(
+      403,
+      "permission_denied",
+      `Key ${hash} is a management key: /keys manages API keys only (use \`npm run keys\` for management keys)`,
+    );
+  }
+  return key;
+}
+
 // --- routes -------------------------------------------------------------------------------------
 
 const tags = ["Keys"];
@@ -144,7 +163,7 @@ const listKeysRoute = createRoute({
   method: "get",
   path: "/keys",
   tags,
-  summary: "List API keys (all accounts: the admin token is the operator's)",
+  summary: "List API keys (all accounts: the admin token is the operator's); management keys are not listed",
   security: bearerAuth,
   middleware,
   request: { query: listKeysQuerySchema },
@@ -230,18 +249,20 @@ export const keysApi = new OpenAPIHono<AppEnv>()
       offset: q.offset,
       limit: q.limit,
       includeDisabled: q.include_disabled === "true",
+      includeManagement: false,
     });
     return c.json({ data: rows.map(toKeyData) }, 200);
   })
   .openapi(getKeyRoute, async (c) => {
     const { hash } = c.req.valid("param");
-    const key = await findKeyRecord(createDb(c.env.HYPERDRIVE.connectionString), hash);
-    if (!key) throw keyNotFound(hash);
+    const key = await findApiKey(createDb(c.env.HYPERDRIVE.connectionString), hash);
     return c.json({ data: toKeyData(key) }, 200);
   })
   .openapi(updateKeyRoute, async (c) => {
     const { hash } = c.req.valid("param");
     const db = createDb(c.env.HYPERDRIVE.connectionString);
+    // Checked first: no API sets is_management, so the key cannot become one in between.
+    await findApiKey(db, hash);
     const updated = await updateKey(db, hash, toPatch(c.req.valid("json")));
     if (!updated) throw keyNotFound(hash);
     forgetKey(hash);
@@ -251,7 +272,9 @@ export const keysApi = new OpenAPIHono<AppEnv>()
   })
   .openapi(deleteKeyRoute, async (c) => {
     const { hash } = c.req.valid("param");
-    const deleted = await deleteKey(createDb(c.env.HYPERDRIVE.connectionString), hash);
+    const db = createDb(c.env.HYPERDRIVE.connectionString);
+    await findApiKey(db, hash);
+    const deleted = await deleteKey(db, hash);
     forgetKey(hash);
     if (!deleted) throw keyNotFound(hash);
     return c.json({ deleted: true as const }, 200);

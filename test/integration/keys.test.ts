@@ -1,5 +1,5 @@
 import { env, exports } from "cloudflare:workers";
-import { eq, like } from "drizzle-orm";
+import { eq, inArray, like } from "drizzle-orm";
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { onError } from "../../src/api/error-response";
@@ -311,6 +311,39 @@ describe("authentication and permissions", () => {
       expect(await res.json()).toMatchObject({ error: { metadata: { error_type: "permission_denied" } } });
     }
     expect(await keysNamed("x")).toEqual([]);
+  });
+
+  it("manages API keys only: a management key is not listed, and cannot be changed or deleted, itself included", async () => {
+    const other = await makeKey({ name: `${run}-admin2` }, true);
+    const self = await hashApiKey(admin);
+    const listed = keyListResponseSchema.parse(
+      await (await api("/keys?limit=1000&include_disabled=true", admin)).json(),
+    ).data;
+    expect(listed.map((k) => k.hash)).not.toContain(self);
+    expect(listed.map((k) => k.hash)).not.toContain(other.hash);
+    for (const hash of [self, other.hash]) {
+      for (const [method, body] of [
+        ["GET", undefined],
+        ["PATCH", { disabled: true }],
+        ["DELETE", undefined],
+      ] as const) {
+        const res = await api(`/keys/${hash}`, admin, { method, body });
+        expect(res.status, `${method} ${hash}`).toBe(403);
+        expect(await res.json()).toMatchObject({
+          error: {
+            code: 403,
+            message: expect.stringContaining("management key"),
+            metadata: { error_type: "permission_denied" },
+          },
+        });
+      }
+    }
+    const rows = await db()
+      .select({ hash: apiKeys.hash, disabled: apiKeys.disabled })
+      .from(apiKeys)
+      .where(inArray(apiKeys.hash, [self, other.hash]));
+    expect(rows.map((r) => r.disabled)).toEqual([false, false]);
+    expect((await api("/keys", admin)).status).toBe(200);
   });
 
   it("answers 403 for a management key where inference is required", async () => {

@@ -82,13 +82,21 @@ export async function findKeyRecord(db: Db, hash: string): Promise<KeyRecord | n
   return row ? toKeyRecord(row) : null;
 }
 
-/** A page of keys, newest first (ties by hash, so pages never overlap), with their period spend. */
+/**
+ * A page of keys, newest first (ties by hash, so pages never overlap), with their period spend.
+ * `includeManagement: false` lists API keys only, as the /keys API does.
+ */
 export async function listKeyRecords(
   db: Db,
-  page: { offset: number; limit: number; includeDisabled: boolean },
+  page: { offset: number; limit: number; includeDisabled: boolean; includeManagement: boolean },
 ): Promise<KeyRecord[]> {
   const rows = await selectKeyRecords(db)
-    .where(page.includeDisabled ? undefined : eq(apiKeys.disabled, false))
+    .where(
+      and(
+        page.includeDisabled ? undefined : eq(apiKeys.disabled, false),
+        page.includeManagement ? undefined : eq(apiKeys.isManagement, false),
+      ),
+    )
     .groupBy(apiKeys.hash, accounts.id)
     .orderBy(desc(apiKeys.createdAt), asc(apiKeys.hash))
     .offset(page.offset)
