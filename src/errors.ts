@@ -2,6 +2,7 @@
  * One error class for everything the gateway refuses or fails at, and one envelope
  * (OpenRouter's `{ error: { code, message, metadata, availability? } }`) built from it in one place.
  */
+import type { GenerationAttempt } from "./db/schema";
 import type { Availability } from "./schema/availability";
 
 /** OpenRouter's `error.metadata.error_type` values (API.md b9). */
@@ -66,6 +67,11 @@ export interface GatewayErrorMeta {
   providerCode?: string | undefined;
   /** Why a model could not be served: `error.availability`, beside `metadata` (API.md b9). */
   availability?: Availability | undefined;
+  /**
+   * Every attempt made before giving up, the failing one last: what the generation record lists
+   * as `provider_responses` (routing/execute.ts). Never sent to the client.
+   */
+  attempts?: GenerationAttempt[] | undefined;
   /** Anything else to put under `error.metadata` (previous_errors, model, …). */
   extra?: Record<string, unknown> | undefined;
   cause?: unknown;

@@ -5,7 +5,7 @@
 import type { RequestScope } from "../cache/routing-data";
 import type { CatalogSnapshot } from "../catalog/snapshot";
 import type { KeyRecord } from "../db/queries/keys";
-import type { CompressionReport, GenerationAttempt } from "../db/schema";
+import type { CompressionReport } from "../db/schema";
 import type { Bindings } from "../env";
 import { GatewayError, type RateLimit } from "../errors";
 import type { ProviderCompletion, Target } from "../providers/types";
@@ -300,13 +300,12 @@ export class ChatRun {
   recordFailure(error: unknown): void {
     const err = error instanceof GatewayError ? error : undefined;
     const now = Date.now();
-    const previous = err?.meta.extra?.previous_errors;
     const row = this.baseRow(now);
     Object.assign(row, {
       status: err?.status ?? 500,
       finishReason: "error",
       latencyMs: now - this.init.startedAt,
-      attempts: Array.isArray(previous) ? (previous as GenerationAttempt[]) : [],
+      attempts: err?.meta.attempts ?? [],
       error: err
         ? { code: err.status, message: err.message, type: err.type }
         : { code: 500, message: "error", type: "server" },

@@ -188,14 +188,17 @@ async function loop<T>(
   }
 
   const last = failures.at(-1);
-  if (last) throw withPreviousErrors(last, log.slice(0, -1));
+  if (last) throw withPreviousErrors(last, log);
   throw skipped ?? new GatewayError(503, "provider_unavailable", "No provider could serve the request");
 }
 
-/** The final error, carrying every earlier attempt as `metadata.previous_errors` (API.md b9). */
-function withPreviousErrors(error: GatewayError, earlier: GenerationAttempt[]): GatewayError {
-  if (earlier.length === 0) return error;
-  const previous = earlier.map((a) => ({
+/**
+ * The final error (the last entry of `log`), carrying every attempt for the generation record
+ * (`meta.attempts`, the failing one included) and every earlier one for the client as
+ * `metadata.previous_errors` (API.md b9).
+ */
+function withPreviousErrors(error: GatewayError, log: GenerationAttempt[]): GatewayError {
+  const previous = log.slice(0, -1).map((a) => ({
     provider: a.provider,
     model: a.model,
     code: a.status,
@@ -204,7 +207,8 @@ function withPreviousErrors(error: GatewayError, earlier: GenerationAttempt[]): 
   }));
   return new GatewayError(error.status, error.type, error.message, {
     ...error.meta,
-    extra: { ...error.meta.extra, previous_errors: previous },
+    attempts: log,
+    extra: previous.length ? { ...error.meta.extra, previous_errors: previous } : error.meta.extra,
   });
 }
 

@@ -305,6 +305,22 @@ describe("executeCompletion: context length, Retry-After, prepare, the final err
     expect(err.toErrorObject().metadata.previous_errors).toBeUndefined();
   });
 
+  it("the final error carries every attempt, itself last, for the generation record (not for the client)", async () => {
+    const one = await failure(
+      executeCompletion(attempts("m/a@p1"), deps(scripted({ p1: [fail(503)] }).fetch)),
+    );
+    expect(one.meta.attempts).toEqual([
+      expect.objectContaining({ provider: "p1", model: "m/a", status: 503, latencyMs: expect.any(Number) }),
+    ]);
+    const { fetch } = scripted({ p1: [fail(500, "one")], p2: [fail(429, "two")] });
+    const err = await failure(executeCompletion(attempts("m/a@p1", "m/a@p2"), deps(fetch)));
+    expect(err.meta.attempts?.map((a) => [a.provider, a.status, a.errorType])).toEqual([
+      ["p1", 500, "provider_unavailable"],
+      ["p2", 429, "rate_limit_exceeded"],
+    ]);
+    expect(JSON.stringify(err.toErrorObject())).not.toContain("latencyMs");
+  });
+
   it("prepare returning a GatewayError skips that attempt without calling fetch", async () => {
     const { fetch, calls } = scripted({ p2: [ok()] });
     const base = deps(fetch);
