@@ -1,7 +1,7 @@
 /** `GET /api/v1/generation?id=` — one request's record, in OpenRouter's shape (API.md b11). */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { type AuthedEnv, requireAnyKey } from "../auth/middleware";
-import { dbTimeoutMs } from "../cache/routing-data";
+import { type AuthedEnv, requestScope, requireAnyKey } from "../auth/middleware";
+import { dbTimeoutMs, getCatalog } from "../cache/routing-data";
 import { withTimeout } from "../cache/swr";
 import { createDb } from "../db/client";
 import { findGeneration, type GenerationRecord } from "../db/queries/generations";
@@ -13,7 +13,7 @@ import { bearerAuth, errorResponses } from "./openapi";
 const generationSchema = z
   .object({
     id: z.string(),
-    model: z.string().nullable(),
+    model: z.string().openapi({ description: "The model that served it; the requested one when none did" }),
     requested_model: z.string(),
     provider_name: z.string().nullable(),
     upstream_id: z.string().nullable(),
@@ -39,16 +39,19 @@ const generationSchema = z
     latency: z.number().int().nullable(),
     generation_time: z.number().int().nullable(),
     time_to_first_token: z.number().int().nullable(),
-    provider_responses: z.array(
-      z.object({
-        provider: z.string(),
-        model: z.string(),
-        status: z.number().int().nullable(),
-        error_type: z.string().optional(),
-        message: z.string().optional(),
-        latency: z.number(),
-      }),
-    ),
+    provider_responses: z
+      .array(
+        z.object({
+          provider_name: z.string().openapi({ description: "The provider's display name" }),
+          model_permaslug: z.string(),
+          status: z.number().int().nullable(),
+          error_type: z.string().optional(),
+          message: z.string().optional(),
+          latency: z.number(),
+          is_byok: z.boolean(),
+        }),
+      )
+      .openapi({ description: "Every attempt, in order: failed ones, then the one that served (if any)" }),
     compression: z
       .object({
         engine: z.literal("middle-out"),
@@ -60,20 +63,68 @@ const generationSchema = z
       })
       .nullable(),
     api_type: z.literal("completions"),
+    origin: z.string().openapi({ description: "The HTTP-Referer's origin; empty without one" }),
     http_referer: z.string().nullable(),
     app_title: z.string().nullable(),
     user_agent: z.string().nullable(),
     external_user: z.string().nullable(),
     session_id: z.string().nullable(),
     error: z.object({ code: z.number(), message: z.string(), type: z.string() }).nullable(),
+    workspace_id: z
+      .string()
+      .openapi({ description: "The key's account (each account is its own workspace)" }),
+    data_region: z.literal("global"),
+    // OpenRouter features this gateway does not have (apps, presets, routers, web search,
+    // moderation, media): null, as OpenRouter sends for a request that used none of them.
+    app_id: z.null(),
+    preset_id: z.null(),
+    router: z.null(),
+    service_tier: z.null(),
+    web_search_engine: z.null(),
+    cache_discount: z.null(),
+    moderation_latency: z.null(),
+    num_search_results: z.null(),
+    num_fetches: z.null(),
+    num_media_prompt: z.null(),
+    num_media_completion: z.null(),
+    num_input_audio_prompt: z.null(),
+    native_tokens_completion_images: z.null(),
   })
   .openapi("Generation");
 
-function present(g: GenerationRecord): z.infer<typeof generationSchema> {
+/** Provider slug → display name, for `provider_responses` (the attempt log keeps slugs). */
+type ProviderNames = (slug: string) => string;
+
+function originOf(referer: string | null): string {
+  if (!referer) return "";
+  try {
+    return new URL(referer).origin;
+  } catch {
+    return "";
+  }
+}
+
+const NOT_HERE = {
+  app_id: null,
+  preset_id: null,
+  router: null,
+  service_tier: null,
+  web_search_engine: null,
+  cache_discount: null,
+  moderation_latency: null,
+  num_search_results: null,
+  num_fetches: null,
+  num_media_prompt: null,
+  num_media_completion: null,
+  num_input_audio_prompt: null,
+  native_tokens_completion_images: null,
+} as const;
+
+function present(g: GenerationRecord, providerName: ProviderNames): z.infer<typeof generationSchema> {
   const cost = Number(g.totalCost);
   return {
     id: g.id,
-    model: g.model,
+    model: g.model ?? g.requestedModel,
     requested_model: g.requestedModel,
     provider_name: g.providerName,
     upstream_id: g.upstreamId,
@@ -100,12 +151,13 @@ function present(g: GenerationRecord): z.infer<typeof generationSchema> {
     generation_time: g.generationTimeMs,
     time_to_first_token: g.timeToFirstTokenMs,
     provider_responses: g.attempts.map((a) => ({
-      provider: a.provider,
-      model: a.model,
+      provider_name: providerName(a.provider),
+      model_permaslug: a.model,
       status: a.status,
       ...(a.errorType ? { error_type: a.errorType } : {}),
       ...(a.message ? { message: a.message } : {}),
       latency: a.latencyMs,
+      is_byok: false,
     })),
     compression: g.compression
       ? {
@@ -118,13 +170,23 @@ function present(g: GenerationRecord): z.infer<typeof generationSchema> {
         }
       : null,
     api_type: "completions",
+    origin: originOf(g.httpReferer),
     http_referer: g.httpReferer,
     app_title: g.appTitle,
     user_agent: g.userAgent,
     external_user: g.externalUser,
     session_id: g.sessionId,
     error: g.error ?? null,
+    workspace_id: g.accountId,
+    data_region: "global",
+    ...NOT_HERE,
   };
+}
+
+/** Display names from the catalog snapshot; the slug itself when the catalog cannot be read. */
+async function providerNames(c: Parameters<typeof requestScope>[0]): Promise<ProviderNames> {
+  const catalog = await getCatalog(requestScope(c)).catch(() => null);
+  return (slug) => catalog?.providers.get(slug)?.name ?? slug;
 }
 
 const route = createRoute({
@@ -162,5 +224,5 @@ generationApi.openapi(route, async (c) => {
       "not_found",
       `Generation ${id} not found (records appear a moment after the response)`,
     );
-  return c.json({ data: present(row) }, 200);
+  return c.json({ data: present(row, await providerNames(c)) }, 200);
 });

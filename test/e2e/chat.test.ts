@@ -237,8 +237,8 @@ describe("routing and fallback", () => {
     expect(body.provider).toBe("Mock OpenAI");
     expect(res.headers.get("x-generation-id")).toBe(body.id);
     const record = await generation(body.id);
-    const attempts = record.provider_responses as { model: string; status: number }[];
-    expect(attempts.map((a) => [a.model, a.status])).toEqual([
+    const attempts = record.provider_responses as { model_permaslug: string; status: number }[];
+    expect(attempts.map((a) => [a.model_permaslug, a.status])).toEqual([
       ["test/broken", expect.any(Number)],
       ["test/broken", expect.any(Number)],
       ["test/gpt", 200],
