@@ -214,9 +214,10 @@ function withPreviousErrors(error: GatewayError, log: GenerationAttempt[]): Gate
 
 /**
  * Runs one attempt under its first-byte timeout: the provider must answer within `ms`, and until
- * the attempt is served (a stream's first content) each thing it sends — headers, a role chunk, a
- * ping — buys it another `ms`. A provider that is alive but slow to its first token (a reasoning
- * model's role chunk, Anthropic's pings) keeps its attempt; one that stalls falls back. On expiry
+ * the attempt is served (a stream's first content) each thing it sends that translates to a chunk
+ * — headers, a role chunk, an empty delta — buys it another `ms` (a keep-alive that translates to
+ * nothing, such as Anthropic's `ping`, does not). A provider that is alive but slow to its first
+ * token keeps its attempt; one that stalls falls back. On expiry
  * the attempt is aborted and the race rejects with a retryable 408 naming the provider. One timer
  * per attempt, re-armed only when it fires early: `touch` is a clock read.
  */
