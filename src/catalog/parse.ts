@@ -49,6 +49,9 @@ export function parseCatalogText(text: string, source: string): Catalog {
   } catch (err) {
     throw new CatalogError(source, [`${source}: not valid JSON: ${(err as Error).message}`]);
   }
+  // Postgres stores no NUL in text: a catalog with one would validate and then fail to load.
+  if (text.includes("\0") || /(^|[^\\])(\\\\)*\\u0000/.test(text))
+    throw new CatalogError(source, [`${source}: contains a NUL character (\\u0000), which cannot be stored`]);
   return parseCatalog(json, source);
 }
 

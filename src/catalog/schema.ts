@@ -5,6 +5,9 @@
 import { z } from "zod";
 import { ADAPTER_NAMES } from "../providers/types";
 
+/** Token counts are Postgres `integer`s: larger would pass here and fail the load. */
+const tokenCount = z.number().int().positive().max(2_147_483_647);
+
 const slug = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, "lowercase letters, digits, '.', '_' or '-'");
 const DECIMAL_HINT = 'a non-negative decimal string such as "0.0000015"';
 /** A non-negative decimal string such as "0.00000015" (never a float: prices are exact). */
@@ -13,7 +16,8 @@ export const decimalString = z
   .regex(/^\d+(\.\d+)?$/, { error: DECIMAL_HINT, abort: true })
   // The price columns are numeric(38, 12): more digits would be rounded on write and the
   // loader would then see a "change" on every load.
-  .regex(/^\d+(\.\d{1,12})?$/, "at most 12 digits after the decimal point");
+  .regex(/^\d+(\.\d{1,12})?$/, "at most 12 digits after the decimal point")
+  .regex(/^\d{1,26}(\.|$)/, "at most 26 digits before the decimal point");
 const httpUrl = z.url({ protocol: /^https?$/ });
 
 export const catalogProviderSchema = z.strictObject({
@@ -44,7 +48,7 @@ export const catalogModelSchema = z.strictObject({
   name: z.string().min(1),
   created: z.iso.date(),
   description: z.string().default(""),
-  contextLength: z.number().int().positive(),
+  contextLength: tokenCount,
   inputModalities: z.array(modality).min(1),
   outputModalities: z.array(modality).min(1),
   tokenizer: z.string().optional(),
@@ -67,9 +71,9 @@ export const catalogEndpointSchema = z.strictObject({
   model: z.string(),
   provider: z.string(),
   providerModelId: z.string().min(1),
-  contextLength: z.number().int().positive(),
-  maxCompletionTokens: z.number().int().positive().optional(),
-  maxPromptTokens: z.number().int().positive().optional(),
+  contextLength: tokenCount,
+  maxCompletionTokens: tokenCount.optional(),
+  maxPromptTokens: tokenCount.optional(),
   pricing: z.strictObject({
     prompt: decimalString,
     completion: decimalString,
@@ -85,7 +89,7 @@ export const catalogEndpointSchema = z.strictObject({
     .default("unknown"),
   status: z.number().int().max(0).optional(),
   supportsImplicitCaching: z.boolean().optional(),
-  maxMessages: z.number().int().positive().optional(),
+  maxMessages: tokenCount.optional(),
 });
 
 export const catalogSchema = z

@@ -174,6 +174,22 @@ describe("parseCatalog", () => {
     expect(err.message).toContain("… and 2 more");
   });
 
+  it("refuses what the database cannot store, so validate never passes a file load rejects", () => {
+    const huge = validCatalog();
+    huge.endpoints[0]!.contextLength = 3_000_000_000;
+    expect(messageOf(() => parseCatalog(huge, "catalog/huge.json"))).toContain("endpoints[0].contextLength");
+    const rich = validCatalog();
+    rich.endpoints[0]!.pricing.prompt = `1${"0".repeat(30)}`;
+    expect(messageOf(() => parseCatalog(rich, "catalog/rich.json"))).toContain(
+      "at most 26 digits before the decimal point",
+    );
+    const nul = JSON.stringify(validCatalog()).replace('"name":"', '"name":"\\u0000');
+    expect(messageOf(() => parseCatalogText(nul, "catalog/nul.json"))).toContain("NUL character");
+    // An escaped backslash before "u0000" is text, not a NUL.
+    const text = JSON.stringify(validCatalog()).replace('"name":"', '"name":"\\\\u0000');
+    expect(() => parseCatalogText(text, "catalog/text.json")).not.toThrow();
+  });
+
   it("names the file for text that is not JSON", () => {
     expect(messageOf(() => parseCatalogText("{ nope", "catalog/broken.json"))).toMatch(
       /^catalog\/broken\.json: invalid catalog[\s\S]*catalog\/broken\.json: not valid JSON/,
