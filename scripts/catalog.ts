@@ -10,6 +10,7 @@ import { type Counts, type LoadReport, loadCatalog } from "../src/catalog/load.t
 import { CatalogError, parseCatalogText } from "../src/catalog/parse.ts";
 import type { Catalog } from "../src/catalog/schema.ts";
 import { createDb } from "../src/db/client.ts";
+import { operatorMessage } from "../src/db/errors.ts";
 import { databaseUrl } from "./lib/paths.ts";
 
 const USAGE = "usage: npm run catalog -- validate FILE\n       npm run catalog -- load FILE [--prune]";
@@ -59,7 +60,7 @@ async function main(argv: string[]): Promise<number> {
     printReport(report);
     return 0;
   } catch (err) {
-    console.error(`${file}: load failed, nothing written: ${(err as Error).message}`);
+    console.error(`${file}: load failed, nothing written: ${operatorMessage(err)}`);
     return 1;
   } finally {
     await db.$client.end();

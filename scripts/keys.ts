@@ -9,6 +9,7 @@ import { describeZodError } from "../src/api/error-response.ts";
 import { balanceUsd, toDecimalString, toKeyData } from "../src/api/keys.ts";
 import { generateApiKey, hashApiKey, keyLabel } from "../src/auth/api-key.ts";
 import { createDb, type Db } from "../src/db/client.ts";
+import { operatorMessage } from "../src/db/errors.ts";
 import { accountExists, insertKey, listKeyRecords, updateKey } from "../src/db/queries/keys.ts";
 import { createKeyBodySchema } from "../src/schema/keys.ts";
 import { databaseUrl } from "./lib/paths.ts";
@@ -55,6 +56,9 @@ function parse(args: string[]) {
   }
 }
 
+/** `--expires-at 2030-01-01` (the usage says ISO-DATE) means that day's start, UTC. */
+const isoDateTime = (v: string | undefined) => (v && /^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v);
+
 const num = (v: string | undefined) =>
   v === undefined ? undefined : v.trim() === "" ? Number.NaN : Number(v);
 
@@ -64,7 +68,7 @@ async function create(db: Db, values: ReturnType<typeof parse>["values"], io: Cl
     credits: num(values.credits),
     limit: num(values.limit),
     limit_reset: values["limit-reset"],
-    expires_at: values["expires-at"],
+    expires_at: isoDateTime(values["expires-at"]),
     accountId: values.account,
   });
   if (!parsed.success) {
@@ -186,7 +190,7 @@ export async function runKeysCli(args: string[], io: CliIo): Promise<number> {
       io.err(`error: ${error.message}\n\n${USAGE}`);
       return 2;
     }
-    io.err(`error: ${(error as Error).message}`);
+    io.err(`error: ${operatorMessage(error)}`);
     return 1;
   } finally {
     await db?.$client.end({ timeout: 5 });

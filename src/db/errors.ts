@@ -61,3 +61,15 @@ export function isDataException(error: unknown): boolean {
   const code = rootCause(error)?.code;
   return typeof code === "string" && /^22[0-9A-Z]{3}$/.test(code);
 }
+
+/**
+ * For an operator at a terminal (the CLIs): what went wrong in the driver's or the socket's own
+ * words ("connect ECONNREFUSED 127.0.0.1:54329", 'relation "api_keys" does not exist'), not
+ * drizzle's wrapper, whose message is the statement and its parameters.
+ */
+export function operatorMessage(error: unknown): string {
+  const root = rootCause(error);
+  if (!root || typeof root.message !== "string" || wrapsQuery(root)) return describeDbError(error);
+  const refused = typeof root.code === "string" && root.code === "ECONNREFUSED";
+  return refused ? `${root.message} (is the database running?)` : root.message;
+}

@@ -79,6 +79,26 @@ describe("npm run keys", () => {
     expect((await record(hash))?.disabled).toBe(false);
   });
 
+  it("takes --expires-at as a date, as its usage says (ISO-DATE)", async () => {
+    const r = await cli("create", "--name", "dated", "--credits", "1", "--expires-at", "2099-01-01");
+    expect(r.code).toBe(0);
+    const hash = /hash:\s+([0-9a-f]{64})/.exec(r.out)?.[1] ?? "";
+    expect((await record(hash))?.expiresAt?.toISOString()).toBe("2099-01-01T00:00:00.000Z");
+  });
+
+  it("says why the database failed, not which statement (exit 1)", async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runKeysCli(["list"], {
+      databaseUrl: () => "postgres://postgres@127.0.0.1:1/none",
+      out: (l) => out.push(l),
+      err: (l) => err.push(l),
+    });
+    expect(code).toBe(1);
+    expect(err.join("\n")).toMatch(/ECONNREFUSED.*is the database running\?/);
+    expect(err.join("\n")).not.toContain("Failed query");
+  });
+
   it("fails with 1 for an unknown hash", async () => {
     const r = await cli("disable", "0".repeat(64));
     expect(r.code).toBe(1);
