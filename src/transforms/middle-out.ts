@@ -82,7 +82,7 @@ export function middleOut(messages: readonly Message[], opts: MiddleOutOptions):
   // 1. Whole units, centre-out, until both limits hold.
   const units = toUnits(messages);
   const droppable = units.filter((u) => !u.protectedUnit);
-  for (const unit of centreOutOrder(droppable)) {
+  for (const unit of centreOutOrder(droppable, messages.length)) {
     if (total <= budgetTokens && count <= maxMessages) break;
     drop(unit);
   }

@@ -11,8 +11,12 @@ export type Unit = { readonly indices: readonly number[]; readonly protectedUnit
 
 /**
  * Groups `messages` into units and marks the ones middle-out must keep: every unit holding a
- * system or developer message, the first user message, or the final message (so a final tool
- * result keeps its assistant call and all sibling results). Units are ordered by first index.
+ * system or developer message, the first user message, or the final turn (API.md b5). The final
+ * turn is the last user message and what follows it: a trailing assistant prefill (API.md b2)
+ * must not leave the question it answers droppable, and a final tool result keeps its assistant
+ * call and all sibling results. Earlier tool rounds after the last user message stay droppable,
+ * so a long agent loop under one question still compresses by dropping rounds rather than only
+ * by truncating every message. Units are ordered by first index.
  */
 export function toUnits(messages: readonly Message[]): Unit[] {
   // unitOf[i] = index of the unit's "root" message (the assistant call for tool results).
@@ -36,25 +40,45 @@ export function toUnits(messages: readonly Message[]): Unit[] {
     else byRoot.set(root, [i]);
   });
 
+  const lastUser = messages.findLastIndex((m) => m.role === "user");
+  const isToolRound = (root: number) => (byRoot.get(root)?.length ?? 0) > 1 || hasToolCalls(messages[root]);
+  const lastToolRound = Math.max(-1, ...[...byRoot.keys()].filter(isToolRound));
+  const inFinalTurn = (root: number) =>
+    lastUser >= 0 && root >= lastUser && (!isToolRound(root) || root === lastToolRound);
+
   const units: Unit[] = [];
-  for (const indices of byRoot.values()) {
-    const protectedUnit = indices.some((i) => {
-      const role = messages[i]?.role;
-      return role === "system" || role === "developer" || i === firstUser || i === last;
-    });
+  for (const [root, indices] of byRoot) {
+    const protectedUnit =
+      inFinalTurn(root) ||
+      indices.some((i) => {
+        const role = messages[i]?.role;
+        return role === "system" || role === "developer" || i === firstUser || i === last;
+      });
     units.push({ indices, protectedUnit });
   }
   return units.sort((a, b) => (a.indices[0] ?? 0) - (b.indices[0] ?? 0));
 }
 
+function hasToolCalls(m: Message | undefined): boolean {
+  return m?.role === "assistant" && (m.tool_calls?.length ?? 0) > 0;
+}
+
 /**
- * The order in which to drop the droppable units: the middle-most first, then alternately
- * outwards (ties go to the older side, since models attend more to recent turns).
+ * The order in which to drop the droppable units: the one nearest the middle of the whole
+ * conversation (`messageCount` messages) first, then outwards (ties go to the older side, since
+ * models attend more to recent turns). Measuring from the conversation's middle, not the middle
+ * of the droppable units, keeps a message-count cut even (API.md b5.4) when more is protected
+ * at one end, as a final turn with a prefill is.
  */
-export function centreOutOrder(droppable: readonly Unit[]): Unit[] {
-  const centre = (droppable.length - 1) / 2;
+export function centreOutOrder(droppable: readonly Unit[], messageCount: number): Unit[] {
+  const centre = (messageCount - 1) / 2;
+  const distance = (unit: Unit) => {
+    const first = unit.indices[0] ?? 0;
+    const lastIndex = unit.indices.at(-1) ?? first;
+    return Math.abs((first + lastIndex) / 2 - centre);
+  };
   return droppable
-    .map((unit, position) => ({ unit, position }))
-    .sort((a, b) => Math.abs(a.position - centre) - Math.abs(b.position - centre) || a.position - b.position)
+    .map((unit) => ({ unit, distance: distance(unit) }))
+    .sort((a, b) => a.distance - b.distance || (a.unit.indices[0] ?? 0) - (b.unit.indices[0] ?? 0))
     .map(({ unit }) => unit);
 }
