@@ -73,6 +73,8 @@ interface Candidate {
   provider: ProviderRow;
   promptPrice: Fixed;
   completionPrice: Fixed;
+  /** Whether the whole request (prompt + max_tokens) fits its window, without compression. */
+  fits: boolean;
 }
 
 function sortSpec(
@@ -100,6 +102,12 @@ function slugMatches(list: readonly string[], slug: string, name: string): boole
 /** Parameters that steer routing among a model's endpoints even without `require_parameters` (b3). */
 const SOFT_CAPABILITIES = ["tools", "response_format", "verbosity"] as const;
 
+/** What an endpoint's window must hold: the prompt and the completion the client asked for. */
+function neededTokens(req: ChatRequest, input: PlanInput): number {
+  return input.promptTokens + (req.max_tokens ?? req.max_completion_tokens ?? 0);
+}
+
+/** The hard filters of b3/b4 for one model; context (b5.2) is decided over the whole plan. */
 function filterEndpoints(
   req: ChatRequest,
   model: ModelRow,
@@ -108,11 +116,8 @@ function filterEndpoints(
   excluded: Plan["excluded"],
 ): Candidate[] {
   const prefs = req.provider;
-  const exclude = (reason: Exclusion, c: Candidate) => {
-    const list = excluded[reason] ?? [];
-    list.push(`${model.id}@${c.provider.slug}`);
-    excluded[reason] = list;
-  };
+  const exclude = (reason: Exclusion, c: Candidate) => excludeAs(excluded, reason, model, c);
+  const needed = neededTokens(req, input);
   let candidates: Candidate[] = [];
   for (const endpoint of input.catalog.endpointsByModel.get(model.id) ?? []) {
     const provider = input.catalog.providers.get(endpoint.providerSlug);
@@ -122,6 +127,7 @@ function filterEndpoints(
       provider,
       promptPrice: endpointPrices(endpoint).prompt,
       completionPrice: endpointPrices(endpoint).completion,
+      fits: needed <= endpoint.contextLength,
     });
   }
 
@@ -188,31 +194,57 @@ function filterEndpoints(
     );
   }
 
-  const needed = input.promptTokens + (maxTokens ?? 0);
-  const fits = (c: Candidate) => needed <= c.endpoint.contextLength;
-  if (!candidates.every(fits)) {
-    const compressible = candidates.filter((c) => !fits(c) && input.compression(c.endpoint.contextLength));
-    // b5.2: with compression, an endpoint whose window holds at least half the request is a candidate;
-    // if none does, only the largest window is.
-    const half = compressible.filter((c) => c.endpoint.contextLength * 2 >= needed);
-    const largest = compressible.reduce<Candidate | undefined>(
-      (best, c) => (!best || c.endpoint.contextLength > best.endpoint.contextLength ? c : best),
-      undefined,
-    );
-    const usable = new Set<Candidate>(half.length > 0 ? half : largest ? [largest] : []);
-    keep("context_length", (c) => fits(c) || usable.has(c));
-  }
+  return candidates;
+}
 
-  if (!prefs?.require_parameters) {
-    // Soft capability filter (b3): prefer endpoints that can do tools / structured output /
-    // verbosity, but never empty a model because of it — unsupported parameters are then dropped.
-    // It runs after the hard filters, or it could keep only capable endpoints that a later filter
-    // then removes. The names are the catalog's `supportedParameters` (OpenRouter's).
-    for (const capability of SOFT_CAPABILITIES) {
-      if (!wanted.includes(capability)) continue;
-      const capable = candidates.filter((c) => c.endpoint.supportedParameters.includes(capability));
-      if (capable.length > 0) candidates = capable;
-    }
+/** Exclusions are recorded as `model@provider`, per reason. */
+function excludeAs(excluded: Plan["excluded"], reason: Exclusion, model: ModelRow, c: Candidate) {
+  const list = excluded[reason] ?? [];
+  list.push(`${model.id}@${c.provider.slug}`);
+  excluded[reason] = list;
+}
+
+/**
+ * b5.2 over the whole plan (every requested model): endpoints whose window holds the request
+ * stay; of the rest, only compressible ones whose window holds at least half of it. If no
+ * endpoint does either, only the single largest compressible window remains. A cheaper small
+ * window must not win over one that fits, or the conversation is cut for nothing.
+ */
+function selectByContext(
+  groups: { model: ModelRow; candidates: Candidate[] }[],
+  input: PlanInput,
+  needed: number,
+) {
+  const all = groups.flatMap((g) => g.candidates);
+  const compressible = (c: Candidate) => !c.fits && input.compression(c.endpoint.contextLength);
+  const qualifies = (c: Candidate) => c.fits || (compressible(c) && c.endpoint.contextLength * 2 >= needed);
+  let usable: (c: Candidate) => boolean = qualifies;
+  if (!all.some(qualifies)) {
+    const largest = all
+      .filter(compressible)
+      .reduce<Candidate | undefined>(
+        (best, c) => (!best || c.endpoint.contextLength > best.endpoint.contextLength ? c : best),
+        undefined,
+      );
+    usable = (c) => c === largest;
+  }
+  return usable;
+}
+
+/**
+ * Soft capability filter (b3): prefer endpoints that can do tools / structured output /
+ * verbosity, but never empty a model because of it — unsupported parameters are then dropped.
+ * It runs after the hard filters and the context selection, or it could keep only capable
+ * endpoints that a later filter then removes. The names are the catalog's `supportedParameters`
+ * (OpenRouter's).
+ */
+function preferCapable(req: ChatRequest, candidates: Candidate[]): Candidate[] {
+  if (req.provider?.require_parameters) return candidates;
+  const wanted = requestedParameters(req);
+  for (const capability of SOFT_CAPABILITIES) {
+    if (!wanted.includes(capability)) continue;
+    const capable = candidates.filter((c) => c.endpoint.supportedParameters.includes(capability));
+    if (capable.length > 0) candidates = capable;
   }
   return candidates;
 }
@@ -282,6 +314,31 @@ function orderCandidates(
   return prefs?.allow_fallbacks === false ? sorted.slice(0, 1) : sorted;
 }
 
+/** Endpoints that hold the whole request go before those that would have to compress it (b5.2). */
+function fitsFirst(a: Candidate, b: Candidate): number {
+  return Number(!a.fits) - Number(!b.fits);
+}
+
+/**
+ * `orderCandidates` within each class, the endpoints that fit first: a window that holds the
+ * request is never passed over for a cheaper one that must cut it. With `allow_fallbacks: false`
+ * and no `order`, still a single attempt.
+ */
+function orderFitsFirst(
+  candidates: Candidate[],
+  prefs: ProviderPreferences | undefined,
+  by: string | undefined,
+  random: () => number,
+): Candidate[] {
+  const fitting = candidates.filter((c) => c.fits);
+  const compressing = candidates.filter((c) => !c.fits);
+  const ordered = [
+    ...orderCandidates(fitting, prefs, by, random),
+    ...orderCandidates(compressing, prefs, by, random),
+  ];
+  return prefs?.allow_fallbacks === false && !prefs.order?.length ? ordered.slice(0, 1) : ordered;
+}
+
 /**
  * Resolves the requested models and orders their endpoints. Throws a 400 naming an unknown
  * model; returns an empty plan (with exclusions) when filters left nothing.
@@ -314,6 +371,15 @@ export function planRoute(input: PlanInput): Plan {
       partition,
     });
   }
+  const usable = selectByContext(groups, input, neededTokens(req, input));
+  for (const g of groups) {
+    g.candidates = g.candidates.filter((c) => {
+      if (usable(c)) return true;
+      excludeAs(excluded, "context_length", g.model, c);
+      return false;
+    });
+    g.candidates = preferCapable(req, g.candidates);
+  }
 
   const toAttempts = (g: (typeof groups)[number], list: Candidate[]): Attempt[] =>
     list.map((c) => ({ modelId: g.modelId, model: g.model, endpoint: c.endpoint, provider: c.provider }));
@@ -321,11 +387,11 @@ export function planRoute(input: PlanInput): Plan {
   if (groups.some((g) => g.partition === "none") && groups.length > 1) {
     // partition "none": every model's endpoints compete in one sorted list.
     const all = groups.flatMap((g) => g.candidates.map((c) => ({ g, c })));
-    all.sort((a, b) => healthy(a.c, b.c) || byPrice(a.c, b.c));
+    all.sort((a, b) => fitsFirst(a.c, b.c) || healthy(a.c, b.c) || byPrice(a.c, b.c));
     return { attempts: all.map(({ g, c }) => toAttempts(g, [c])[0]!), excluded };
   }
   const attempts = groups.flatMap((g) =>
-    toAttempts(g, orderCandidates(g.candidates, req.provider, g.by, random)),
+    toAttempts(g, orderFitsFirst(g.candidates, req.provider, g.by, random)),
   );
   return { attempts, excluded };
 }

@@ -393,8 +393,14 @@ describe("context length, with and without compression (b5.2)", () => {
     ["prompt + max_tokens must fit", 3000, 2000, () => false, ["ctx8k", "ctx16k"]],
     ["no compression: only windows that hold the request", 10_000, undefined, () => false, ["ctx16k"]],
     ["too long everywhere without compression", 20_000, undefined, () => false, []],
-    ["compression: windows holding half the request join", 10_000, undefined, all, ["ctx8k", "ctx16k"]],
-    ["compression: exactly half counts", 8192, undefined, all, ["ctx4k", "ctx8k", "ctx16k"]],
+    [
+      "compression: windows holding half the request join, after those that fit",
+      10_000,
+      undefined,
+      all,
+      ["ctx16k", "ctx8k"],
+    ],
+    ["compression: exactly half counts", 8192, undefined, all, ["ctx8k", "ctx16k", "ctx4k"]],
     ["compression, none holds half: only the largest window", 40_000, undefined, all, ["ctx16k"]],
     [
       "compression only where allowed (≤ 8k), none holds half: largest of those",
@@ -403,7 +409,7 @@ describe("context length, with and without compression (b5.2)", () => {
       smallOnly,
       ["ctx8k"],
     ],
-    ["max_tokens counts toward the half", 6000, 3000, all, ["ctx8k", "ctx16k"]],
+    ["max_tokens counts toward the half", 6000, 3000, all, ["ctx16k", "ctx8k"]],
   ])("%s", (_name, promptTokens, max_tokens, compression, expected) => {
     const request = { model: "m/x", ...(max_tokens ? { max_tokens } : {}) };
     expect(attemptsOf(request, catalog, { promptTokens, compression })).toEqual(
@@ -415,6 +421,41 @@ describe("context length, with and without compression (b5.2)", () => {
     expect(plan({ model: "m/x" }, catalog, { promptTokens: 10_000 }).excluded).toEqual({
       context_length: ["m/x@ctx4k", "m/x@ctx8k"],
     });
+  });
+});
+
+describe("an endpoint that fits beats one that must compress (b5.2)", () => {
+  const all = () => true;
+  const catalog = catalogOf({
+    "m/mixed": [
+      { provider: "small", prompt: 0.1, contextLength: 8192 },
+      { provider: "big", prompt: 10, contextLength: 128_000 },
+    ],
+    "m/small": [{ provider: "small", prompt: 0.1, contextLength: 8192 }],
+    "m/big": [{ provider: "big", prompt: 10, contextLength: 128_000 }],
+  });
+
+  it("leaves out a cheaper window below half the request when another endpoint fits", () => {
+    const result = plan({ model: "m/mixed" }, catalog, { promptTokens: 33_000, compression: all });
+    expect(result.attempts).toEqual(["m/mixed@big"]);
+    expect(result.excluded).toEqual({ context_length: ["m/mixed@small"] });
+  });
+
+  it("applies across the models of a fallback chain", () => {
+    const result = plan({ models: ["m/small", "m/big"] }, catalog, {
+      promptTokens: 33_000,
+      compression: all,
+    });
+    expect(result.attempts).toEqual(["m/big@big"]);
+    expect(result.excluded).toEqual({ context_length: ["m/small@small"] });
+  });
+
+  it("falls back to the single largest window only when nothing fits or holds half", () => {
+    const result = plan({ models: ["m/small", "m/mixed"] }, catalog, {
+      promptTokens: 300_000,
+      compression: all,
+    });
+    expect(result.attempts).toEqual(["m/mixed@big"]);
   });
 });
 
