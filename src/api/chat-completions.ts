@@ -129,7 +129,7 @@ export async function chatCompletions(c: Context<AuthedEnv>): Promise<Response> 
     request,
     catalog,
     promptTokens,
-    compression: (context) => compressionRequested(request, context),
+    compression: (context, model) => compressionRequested(request, context, model.outputModalities),
   });
   const run = new ChatRun({
     request,

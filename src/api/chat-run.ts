@@ -78,7 +78,7 @@ export class ChatRun {
     let promptTokens = this.init.promptTokens;
     const maxTokens = maxTokensOf(req);
 
-    if (compressionRequested(request, endpoint.contextLength)) {
+    if (compressionRequested(request, endpoint.contextLength, attempt.model.outputModalities)) {
       const fit = fitToContext(req, {
         contextLength: endpoint.contextLength,
         maxCompletionTokens: endpoint.maxCompletionTokens,

@@ -38,8 +38,8 @@ export interface PlanInput {
   catalog: CatalogSnapshot;
   /** Estimated prompt tokens (for context-length filtering). */
   promptTokens: number;
-  /** Whether middle-out may shrink the prompt to fit (then context only ranks, b5.2). */
-  compression: (endpointContext: number) => boolean;
+  /** Whether middle-out may shrink the prompt to fit on such an endpoint of `model` (b5.2). */
+  compression: (endpointContext: number, model: ModelRow) => boolean;
   random?: () => number;
 }
 
@@ -216,7 +216,11 @@ function selectByContext(
   needed: number,
 ) {
   const all = groups.flatMap((g) => g.candidates);
-  const compressible = (c: Candidate) => !c.fits && input.compression(c.endpoint.contextLength);
+  const modelOf = new Map(groups.flatMap((g) => g.candidates.map((c) => [c, g.model] as const)));
+  const compressible = (c: Candidate) => {
+    const model = modelOf.get(c);
+    return !c.fits && model !== undefined && input.compression(c.endpoint.contextLength, model);
+  };
   const qualifies = (c: Candidate) => c.fits || (compressible(c) && c.endpoint.contextLength * 2 >= needed);
   let usable: (c: Candidate) => boolean = qualifies;
   if (!all.some(qualifies)) {

@@ -16,13 +16,20 @@ const ENGINE = "middle-out";
 export const DEFAULT_ON_MAX_CONTEXT = 8_192;
 
 /**
- * Whether middle-out applies to `req` on an endpoint with `endpointContext` tokens.
- * `plugins: [{id: "context-compression"}]` (current form; `enabled: false` turns it off, `engine`
- * defaults to middle-out, any other engine is not ours) wins over the legacy `transforms`, where
- * `["middle-out"]` turns it on and any other list (including `[]`) turns it off. With neither,
- * it is on for endpoints of at most 8,192 tokens, as on OpenRouter (API.md b5.1).
+ * Whether middle-out applies to `req` on an endpoint with `endpointContext` tokens, of a model
+ * producing `outputModalities`. Never for a model whose output is images only: cutting its prompt
+ * would drop the reference images it works from (API.md b5.6); text+image models still compress.
+ * Otherwise `plugins: [{id: "context-compression"}]` (current form; `enabled: false` turns it off,
+ * `engine` defaults to middle-out, any other engine is not ours) wins over the legacy
+ * `transforms`, where `["middle-out"]` turns it on and any other list (including `[]`) turns it
+ * off. With neither, it is on for endpoints of at most 8,192 tokens, as on OpenRouter (b5.1).
  */
-export function compressionRequested(req: ChatRequest, endpointContext: number): boolean {
+export function compressionRequested(
+  req: ChatRequest,
+  endpointContext: number,
+  outputModalities: readonly string[],
+): boolean {
+  if (outputModalities.length > 0 && outputModalities.every((m) => m === "image")) return false;
   const plugin = req.plugins?.find((p) => p.id === PLUGIN_ID);
   if (plugin) return plugin.enabled !== false && (plugin.engine === undefined || plugin.engine === ENGINE);
   if (req.transforms) return req.transforms.includes(ENGINE);

@@ -44,7 +44,22 @@ describe("compressionRequested", () => {
     ],
     ["unrelated plugins leave the default", { plugins: [{ id: "web" }] }, 4096, true],
   ])("%s", (_, fields, context, expected) => {
-    expect(compressionRequested({ ...base, ...fields }, context)).toBe(expected);
+    expect(compressionRequested({ ...base, ...fields }, context, ["text"])).toBe(expected);
+  });
+
+  // b5.6: an image model's reference images must survive; text+image models still compress.
+  it.each<[string, Partial<ChatRequest>, string[], boolean]>([
+    ["image-only output: not by default", {}, ["image"], false],
+    ["image-only output: not even when asked", { transforms: ["middle-out"] }, ["image"], false],
+    [
+      "image-only output: not even with the plugin",
+      { plugins: [{ id: "context-compression" }] },
+      ["image"],
+      false,
+    ],
+    ["text+image output still compresses", {}, ["image", "text"], true],
+  ])("%s", (_, fields, outputModalities, expected) => {
+    expect(compressionRequested({ ...base, ...fields }, 8192, outputModalities)).toBe(expected);
   });
 });
 
