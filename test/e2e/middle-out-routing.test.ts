@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { loadCatalog } from "../../src/catalog/load";
 import { parseCatalog } from "../../src/catalog/parse";
 import { freshDatabase } from "./support/fresh-database";
-import { createKey, MOCK_SECRETS, mockCatalog } from "./support/test-catalog";
+import { createKey, endpoint, MOCK_SECRETS, mockCatalog } from "./support/test-catalog";
 import { type Gateway, startGateway } from "./support/workerd";
 
 let gateway: Gateway;
@@ -20,22 +20,7 @@ const mockUrl = inject("mockProvidersUrl");
 
 const PROSE =
   "The committee reviewed the quarterly figures, noted the rise in shipping costs, and asked the regional teams. ";
-const ALL = ["tools", "tool_choice", "response_format", "temperature", "top_p", "max_tokens", "stop", "seed"];
 const pricing = (p: string) => ({ prompt: p, completion: p });
-
-function endpoint(model: string, provider: string, providerModelId: string, extra: Record<string, unknown>) {
-  return {
-    model,
-    provider,
-    providerModelId,
-    contextLength: 128_000,
-    maxCompletionTokens: 8_192,
-    pricing: pricing("0.000001"),
-    supportedParameters: ALL,
-    quantization: "unknown",
-    ...extra,
-  };
-}
 function model(id: string, contextLength: number, outputModalities = ["text"]) {
   return {
     id,

@@ -40,7 +40,8 @@ const ALL_PARAMS = [
 
 type Endpoint = Catalog["endpoints"][number];
 
-function endpoint(
+/** An endpoint row of the test catalog: 128k context, every parameter, the default prices; `extra` overrides. */
+export function endpoint(
   model: string,
   provider: string,
   providerModelId: string,
