@@ -89,8 +89,8 @@ export function fitToContext(req: ChatRequest, opts: FitOptions): FitResult {
   if (req.response_format?.type === "json_schema") {
     fixed += countTextTokens(JSON.stringify(req.response_format.json_schema));
   }
-  const budgetTokens =
-    opts.contextLength - completionReserve(req, opts.contextLength, opts.maxCompletionTokens) - fixed;
+  const reserve = completionReserve(req, opts.contextLength, opts.maxCompletionTokens);
+  const budgetTokens = opts.contextLength - reserve - fixed;
   const result = middleOut(req.messages, {
     budgetTokens,
     countTokens,
@@ -98,8 +98,15 @@ export function fitToContext(req: ChatRequest, opts: FitOptions): FitResult {
   });
   const promptTokens = fixed + result.report.tokensOut;
   if (!result.changed) return { request: req, promptTokens, fits: true };
+  const request: ChatRequest = { ...req, messages: result.messages };
+  // A prompt cut for length leaves the answer the room kept for it, no more: an adapter's own
+  // default (Anthropic's 4,096) on top of it would overflow the window. (Cut only for the
+  // endpoint's message count, the prompt is short and the answer keeps its usual limit.)
+  const cutForLength = result.report.tokensIn > budgetTokens;
+  if (cutForLength && req.max_tokens == null && req.max_completion_tokens == null)
+    request.max_tokens = reserve;
   return {
-    request: { ...req, messages: result.messages },
+    request,
     report: result.report,
     promptTokens,
     fits: result.fits,

@@ -113,6 +113,20 @@ describe("fitToContext", () => {
     expect(withoutTools.report?.tokensOut ?? 0).toBeGreaterThanOrEqual(fit.report?.tokensOut ?? 0);
   });
 
+  it("caps the answer at the room it kept when the request named none (an adapter's default could overflow)", () => {
+    const messages: Message[] = Array.from({ length: 40 }, (_, i) => ({
+      role: i % 2 ? "assistant" : "user",
+      content: `message ${i} `.repeat(40),
+    }));
+    const fit = fitToContext({ ...base, messages }, { contextLength: 4096, maxCompletionTokens: 4096 });
+    expect(fit.report).toBeDefined();
+    expect(fit.request.max_tokens).toBe(1024); // a quarter of the window
+    expect(fit.promptTokens + (fit.request.max_tokens ?? 0)).toBeLessThanOrEqual(4096);
+    const asked = fitToContext({ ...base, messages, max_completion_tokens: 500 }, { contextLength: 4096 });
+    expect(asked.request.max_tokens).toBeUndefined();
+    expect(asked.request.max_completion_tokens).toBe(500);
+  });
+
   it("applies the endpoint's message limit even when tokens fit", () => {
     const messages: Message[] = Array.from({ length: 30 }, (_, i) => ({
       role: i % 2 ? "assistant" : "user",
@@ -121,6 +135,7 @@ describe("fitToContext", () => {
     const fit = fitToContext({ ...base, messages }, { contextLength: 1_000_000, maxMessages: 10 });
     expect(fit.request.messages).toHaveLength(10);
     expect(fit.report).toMatchObject({ messagesIn: 30, messagesOut: 10, truncatedMessages: 0 });
+    expect(fit.request.max_tokens).toBeUndefined(); // cut for the count, not for length
   });
 
   it("uses an injected counter", () => {
