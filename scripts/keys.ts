@@ -10,7 +10,7 @@ import { balanceUsd, toDecimalString, toKeyData } from "../src/api/keys.ts";
 import { generateApiKey, hashApiKey, keyLabel } from "../src/auth/api-key.ts";
 import { createDb, type Db } from "../src/db/client.ts";
 import { operatorMessage } from "../src/db/errors.ts";
-import { accountExists, insertKey, listKeyRecords, updateKey } from "../src/db/queries/keys.ts";
+import { accountExists, deleteKey, insertKey, listKeyRecords, updateKey } from "../src/db/queries/keys.ts";
 import { createKeyBodySchema } from "../src/schema/keys.ts";
 import { databaseUrl } from "./lib/paths.ts";
 
@@ -23,6 +23,7 @@ export const USAGE = `Usage: npm run keys -- <command>
   list                List every key, disabled ones included.
   disable HASH        Disable a key (it is refused within seconds).
   enable HASH         Enable a disabled key again.
+  delete HASH         Delete a key for good (admin tokens too, which /keys does not manage).
 
 The database is DATABASE_URL, else the embedded one \`npm start\` created.`;
 
@@ -158,6 +159,17 @@ async function setDisabled(db: Db, hash: string | undefined, disabled: boolean, 
   return 0;
 }
 
+async function remove(db: Db, hash: string | undefined, io: CliIo): Promise<number> {
+  if (!hash) throw new UsageError("delete needs a key hash");
+  if (!(await deleteKey(db, hash))) {
+    io.err(`No key with hash ${hash}`);
+    return 1;
+  }
+  io.out(`Deleted key ${hash}`);
+  io.out("Running Workers refuse it within seconds, when their key cache refreshes.");
+  return 0;
+}
+
 /** Runs one command; returns the exit code. */
 export async function runKeysCli(args: string[], io: CliIo): Promise<number> {
   let db: Db | undefined;
@@ -169,9 +181,9 @@ export async function runKeysCli(args: string[], io: CliIo): Promise<number> {
       return 0;
     }
     if (!command) throw new UsageError("missing command");
-    const expected = command === "disable" || command === "enable" ? 1 : 0;
+    const expected = command === "disable" || command === "enable" || command === "delete" ? 1 : 0;
     if (rest.length > expected) throw new UsageError(`unexpected argument: ${rest[expected]}`);
-    const known = ["create", "list", "disable", "enable"];
+    const known = ["create", "list", "disable", "enable", "delete"];
     if (!known.includes(command)) throw new UsageError(`unknown command: ${command}`);
     if (command !== "create" && Object.keys(values).length > 0) {
       throw new UsageError(`${command} takes no options`);
@@ -182,6 +194,8 @@ export async function runKeysCli(args: string[], io: CliIo): Promise<number> {
         return await create(db, values, io);
       case "list":
         return await list(db, io);
+      case "delete":
+        return await remove(db, rest[0], io);
       default:
         return await setDisabled(db, rest[0], command === "disable", io);
     }

@@ -99,6 +99,15 @@ describe("npm run keys", () => {
     expect(err.join("\n")).not.toContain("Failed query");
   });
 
+  it("deletes a key, an admin token included, which no HTTP route manages", async () => {
+    const made = await cli("create", "--name", "doomed-admin", "--management");
+    const hash = /hash:\s+([0-9a-f]{64})/.exec(made.out)?.[1] ?? "";
+    expect(await record(hash)).not.toBeNull();
+    expect(await cli("delete", hash)).toMatchObject({ code: 0, err: "" });
+    expect(await record(hash)).toBeNull();
+    expect((await cli("delete", hash)).code).toBe(1);
+  });
+
   it("fails with 1 for an unknown hash", async () => {
     const r = await cli("disable", "0".repeat(64));
     expect(r.code).toBe(1);
@@ -116,6 +125,7 @@ describe("npm run keys", () => {
     [["list", "--name", "x"]],
     [["disable"]],
     [["disable", "a", "b"]],
+    [["delete"]],
   ])("prints usage and exits 2 for %j", async (args) => {
     const before = (await cli("list")).out;
     const r = await cli(...args);
