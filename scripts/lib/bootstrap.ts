@@ -25,7 +25,7 @@ import {
   waitForDatabase,
 } from "./embedded-postgres.ts";
 import { ensureDatabase, migrateDatabase } from "./migrate.ts";
-import { DATA_DIR, type LocalState, PROJECT_ROOT, readState, STATE_FILE } from "./paths.ts";
+import { DATA_DIR, type LocalKeys, type LocalState, PROJECT_ROOT, readState, STATE_FILE } from "./paths.ts";
 
 /** Credits (USD) of the development key's account. */
 export const DEV_KEY_CREDITS = "10";
@@ -75,12 +75,15 @@ export async function prepareLocalSetup(opts: SetupOptions): Promise<LocalSetup>
     const db = createDb(databaseUrl);
     try {
       const catalogLoaded = await loadDefaultCatalogIfEmpty(db, opts.note);
+      // Each database keeps its own keys: a run against DATABASE_URL must not replace the
+      // embedded database's (a later plain start would mint new ones, and tokens pile up).
+      const keys = keysOf(state, embedded ? undefined : databaseUrl);
       const devKey = opts.devKey
-        ? await ensureKey(db, state.devKey, { name: "dev", credits: DEV_KEY_CREDITS })
+        ? await ensureKey(db, keys.devKey, { name: "dev", credits: DEV_KEY_CREDITS })
         : undefined;
-      const adminToken = await ensureKey(db, state.adminToken, { name: "admin", management: true });
-      if (devKey) state.devKey = devKey;
-      state.adminToken = adminToken;
+      const adminToken = await ensureKey(db, keys.adminToken, { name: "admin", management: true });
+      if (devKey) keys.devKey = devKey;
+      keys.adminToken = adminToken;
       writeState(state);
       const catalog = await readCatalog(db);
       const apiKeyEnvNames = [
@@ -143,6 +146,15 @@ async function loadDefaultCatalogIfEmpty(db: Db, note: (m: string) => void): Pro
     `loaded the default catalog: ${report.providers.added} providers, ${report.models.added} models, ${report.endpoints.added} endpoints`,
   );
   return report;
+}
+
+/** The saved keys of the embedded database (no URL), or of the database at `url`. */
+function keysOf(state: LocalState, url: string | undefined): LocalKeys {
+  if (url === undefined) return state;
+  state.otherDatabases ??= {};
+  const name = redactUrl(url);
+  state.otherDatabases[name] ??= {};
+  return state.otherDatabases[name];
 }
 
 /** Returns `saved` if that key exists in this database, else creates a new one. */

@@ -10,11 +10,17 @@ export const PROJECT_ROOT = resolve(fileURLToPath(new URL("../..", import.meta.u
 export const DATA_DIR = resolve(process.env.SWITCHYARD_DATA_DIR ?? join(PROJECT_ROOT, ".data"));
 export const STATE_FILE = join(DATA_DIR, "state.json");
 
-export interface LocalState {
-  /** URL of the embedded Postgres (absent when DATABASE_URL is used). */
-  embeddedDatabaseUrl?: string;
+/** The keys `npm start` / `npm run serve` made in one database, printed again on later starts. */
+export interface LocalKeys {
   devKey?: string;
   adminToken?: string;
+}
+
+export interface LocalState extends LocalKeys {
+  /** URL of the embedded Postgres (absent when DATABASE_URL is used). Its keys are the top-level ones. */
+  embeddedDatabaseUrl?: string;
+  /** Keys made in databases named by DATABASE_URL, by that URL with its password redacted. */
+  otherDatabases?: Record<string, LocalKeys>;
 }
 
 export function readState(): LocalState {
