@@ -31,6 +31,8 @@ export function parseRetryAfter(headers: Headers, now = Date.now()): number | un
   return undefined;
 }
 
+const CONTENT_REFUSALS = new Set<string>(["content_policy_violation", "refusal"]);
+
 export interface ProviderErrorInit {
   status: number;
   target: Target;
@@ -54,7 +56,10 @@ export function providerError(init: ProviderErrorInit): GatewayError {
   const message = init.message
     ? redactSecrets(init.message, known)
     : `Provider returned error (${init.status})`;
-  if (init.status === 401 || init.status === 403) return credentialsRefused(init, message, known);
+  // A 403 the provider gives for the content (a moderation flag from a gateway upstream) is the
+  // request's, and stays a 403; any other 401/403 refuses this gateway's credentials.
+  if ((init.status === 401 || init.status === 403) && !CONTENT_REFUSALS.has(init.type ?? ""))
+    return credentialsRefused(init, message, known);
   const type =
     init.type ??
     (init.status === 400 && init.message && looksLikeContextLengthError(init.message)

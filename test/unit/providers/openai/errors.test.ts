@@ -125,6 +125,18 @@ describe("openai toGatewayError", () => {
     expect(err.meta.provider).toBe("OpenAI");
   });
 
+  it("a 403 for the content (OpenRouter's moderation flag) stays the client's 403, without fallback", () => {
+    const err = map(403, {
+      error: {
+        code: 403,
+        message: "Input was flagged",
+        metadata: { error_type: "content_policy_violation", reasons: ["harassment"] },
+      },
+    });
+    expect(err).toMatchObject({ status: 403, type: "content_policy_violation" });
+    expect(err.retryable).toBe(false);
+  });
+
   it("never lets the key through raw when the 4,000-character cut falls inside it", () => {
     const apiKey = target.apiKey ?? "";
     // The key starts 10 characters before the cut: what is left of it is too short to look like a key.
