@@ -325,8 +325,9 @@ function fitsFirst(a: Candidate, b: Candidate): number {
 
 /**
  * `orderCandidates` within each class, the endpoints that fit first: a window that holds the
- * request is never passed over for a cheaper one that must cut it. With `allow_fallbacks: false`
- * and no `order`, still a single attempt.
+ * request is never passed over for a cheaper one that must cut it. The client's own `order` is
+ * theirs to keep, and when every endpoint fits (nearly every request) there is one class. With
+ * `allow_fallbacks: false` and no `order`, still a single attempt.
  */
 function orderFitsFirst(
   candidates: Candidate[],
@@ -334,6 +335,8 @@ function orderFitsFirst(
   by: string | undefined,
   random: () => number,
 ): Candidate[] {
+  if (prefs?.order?.length || candidates.every((c) => c.fits))
+    return orderCandidates(candidates, prefs, by, random);
   const fitting = candidates.filter((c) => c.fits);
   const compressing = candidates.filter((c) => !c.fits);
   const ordered = [

@@ -450,6 +450,17 @@ describe("an endpoint that fits beats one that must compress (b5.2)", () => {
     expect(result.excluded).toEqual({ context_length: ["m/small@small"] });
   });
 
+  it("fits first among the rest, but the client's own provider.order stays as given", () => {
+    // 10k tokens: the 8k window holds more than half, so it may compress; the 128k one fits.
+    const cheapFirst = plan({ model: "m/mixed" }, catalog, { promptTokens: 10_000, compression: all });
+    expect(cheapFirst.attempts).toEqual(["m/mixed@big", "m/mixed@small"]);
+    const ordered = plan({ model: "m/mixed", provider: { order: ["small", "big"] } }, catalog, {
+      promptTokens: 10_000,
+      compression: all,
+    });
+    expect(ordered.attempts).toEqual(["m/mixed@small", "m/mixed@big"]);
+  });
+
   it("falls back to the single largest window only when nothing fits or holds half", () => {
     const result = plan({ models: ["m/small", "m/mixed"] }, catalog, {
       promptTokens: 300_000,
