@@ -49,8 +49,7 @@ export function describeDbError(error: unknown): string {
  * constraint), not the connection or the statement: the same rows would be refused again.
  */
 export function isDataRefusal(error: unknown): boolean {
-  const code = rootCause(error)?.code;
-  return typeof code === "string" && /^2[23][0-9A-Z]{3}$/.test(code);
+  return sqlStateMatches(error, /^2[23][0-9A-Z]{3}$/);
 }
 
 /**
@@ -58,8 +57,12 @@ export function isDataRefusal(error: unknown): boolean {
  * a malformed uuid): what a request carried past validation, not a fault of the statement.
  */
 export function isDataException(error: unknown): boolean {
+  return sqlStateMatches(error, /^22[0-9A-Z]{3}$/);
+}
+
+function sqlStateMatches(error: unknown, sqlState: RegExp): boolean {
   const code = rootCause(error)?.code;
-  return typeof code === "string" && /^22[0-9A-Z]{3}$/.test(code);
+  return typeof code === "string" && sqlState.test(code);
 }
 
 /**

@@ -58,8 +58,9 @@ export function providerError(init: ProviderErrorInit): GatewayError {
     : `Provider returned error (${init.status})`;
   // A 403 the provider gives for the content (a moderation flag from a gateway upstream) is the
   // request's, and stays a 403; any other 401/403 refuses this gateway's credentials.
+  const raw = redactSecrets(init.bodyText, known).slice(0, 4000);
   if ((init.status === 401 || init.status === 403) && !CONTENT_REFUSALS.has(init.type ?? ""))
-    return credentialsRefused(init, message, known);
+    return credentialsRefused(init, message, raw);
   const type =
     init.type ??
     (init.status === 400 && init.message && looksLikeContextLengthError(init.message)
@@ -67,7 +68,7 @@ export function providerError(init: ProviderErrorInit): GatewayError {
       : errorTypeForStatus(init.status));
   return new GatewayError(init.status, type, message, {
     provider: init.target.provider.name,
-    raw: redactSecrets(init.bodyText, known).slice(0, 4000),
+    raw,
     retryAfter: parseRetryAfter(init.headers),
     providerCode: init.providerCode,
     retryable: init.retryable,
@@ -81,7 +82,7 @@ export function providerError(init: ProviderErrorInit): GatewayError {
  * SDK would report as a bad or under-privileged API key. The provider's code and body stay in
  * the metadata for the operator. (BYOK, when it comes, is the exception: the key is the user's.)
  */
-function credentialsRefused(init: ProviderErrorInit, message: string, known: string[]): GatewayError {
+function credentialsRefused(init: ProviderErrorInit, message: string, raw: string): GatewayError {
   const name = init.target.provider.name;
   return new GatewayError(
     502,
@@ -89,7 +90,7 @@ function credentialsRefused(init: ProviderErrorInit, message: string, known: str
     `${name} refused this gateway's credentials (${init.status}): ${message}`,
     {
       provider: name,
-      raw: redactSecrets(init.bodyText, known).slice(0, 4000),
+      raw,
       providerCode: init.providerCode,
       retryable: true,
     },
