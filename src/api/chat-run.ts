@@ -19,6 +19,7 @@ import { compressionRequested, fitToContext } from "../transforms";
 import { endpointPrices, isFree, priceUsage } from "../usage/cost";
 import { formatDecimal, toNumber } from "../usage/decimal";
 import { freeTierLimiter } from "../usage/free-tier";
+import { inFlightSpend, type Reservation } from "../usage/in-flight";
 import type { GenerationRow } from "../usage/record";
 import { recordGeneration } from "../usage/sink";
 import { applySpend, checkSpend } from "../usage/spend";
@@ -52,6 +53,10 @@ export class ChatRun {
   private readonly init: Omit<ChatRunInit, "request" | "headers">;
   private readonly attribution: Attribution;
   private readonly compression = new Map<Attempt, CompressionReport>();
+  /** What the attempt being tried holds of the balance, until the run is priced or fails. */
+  private reservation: Reservation | undefined;
+  /** Priced or recorded as failed: an attempt still starting (the client left mid-routing) holds nothing. */
+  private settled = false;
 
   constructor({ request, headers, ...init }: ChatRunInit) {
     this.id = init.id;
@@ -101,8 +106,21 @@ export class ChatRun {
       const limit = freeTierLimiter.take(key.hash, now);
       if (!limit.allowed) return freeTierRefusal(limit, now);
     }
-    const spend = checkSpend(key, prices, free, promptTokens, maxTokens, endpoint.maxCompletionTokens);
+    // A fallback attempt replaces the one before: the run holds one reservation at a time.
+    this.releaseReservation();
+    const spend = checkSpend(
+      key,
+      prices,
+      free,
+      promptTokens,
+      maxTokens,
+      endpoint.maxCompletionTokens,
+      inFlightSpend.held(key.accountId, key.hash),
+    );
     if (spend instanceof GatewayError) return spend;
+    if (spend.reserve > 0n && !this.settled) {
+      this.reservation = inFlightSpend.reserve(key.accountId, key.hash, spend.reserve);
+    }
     if (spend.clampMaxTokens !== undefined) req = { ...req, max_tokens: spend.clampMaxTokens };
 
     const apiKey = provider.apiKeyEnv ? secretOf(env, provider.apiKeyEnv) : undefined;
@@ -225,6 +243,8 @@ export class ChatRun {
     // Zero-completion insurance (API.md b12): nothing is charged for an error or an empty answer.
     const charged = !outcome.error && usage.completion_tokens > 0;
     const cost = charged ? priceUsage(usage, prices) : { total: 0n, prompt: 0n, completion: 0n };
+    // The hold becomes the spend in one step, so no request in between sees neither.
+    this.endHold();
     if (charged) applySpend(this.init.key, cost.total);
 
     const now = Date.now();
@@ -298,6 +318,7 @@ export class ChatRun {
 
   /** Records a request that no provider served (for analytics and `GET /generation`); charges nothing. */
   recordFailure(error: unknown): void {
+    this.endHold();
     const err = error instanceof GatewayError ? error : undefined;
     const now = Date.now();
     const row = this.baseRow(now);
@@ -311,6 +332,17 @@ export class ChatRun {
         : { code: 500, message: "error", type: "server" },
     } satisfies Partial<GenerationRow>);
     recordGeneration(this.init.scope, row);
+  }
+
+  /** The run is priced or failed: its hold ends, and an attempt that starts after this holds nothing. */
+  private endHold(): void {
+    this.settled = true;
+    this.releaseReservation();
+  }
+
+  private releaseReservation(): void {
+    if (this.reservation) inFlightSpend.release(this.reservation);
+    this.reservation = undefined;
   }
 
   /**

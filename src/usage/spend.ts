@@ -5,12 +5,14 @@
  * The reservation is realistic rather than the model's whole output limit (API.md §c.11): the
  * prompt at its price plus `max_tokens` when the client set it; without `max_tokens`, up to
  * 1,024 completion tokens — and when the balance cannot cover that, `max_tokens` is clamped to
- * what it can cover (at least 16) instead of refusing a "hello".
+ * what it can cover (at least 16) instead of refusing a "hello". That reservation is held while
+ * the request runs (./in-flight.ts) and counts as spent for the requests beside it.
  */
 import type { KeyRecord } from "../db/queries/keys";
 import { GatewayError } from "../errors";
 import type { Prices } from "./cost";
 import { type Fixed, formatDecimal, times } from "./decimal";
+import { type Held, NOTHING_HELD } from "./in-flight";
 
 export const REALISTIC_COMPLETION_TOKENS = 1024;
 const MIN_COMPLETION_TOKENS = 16;
@@ -39,11 +41,15 @@ export function balance(key: KeyRecord): Fixed {
   return key.money.accountCredits - key.money.accountUsage;
 }
 
-/** USD the key may still spend: the lower of the account balance and the key's limit in its period. */
-export function spendable(key: KeyRecord): Fixed {
-  const balanceLeft = balance(key);
-  const remaining = limitLeft(key);
-  if (remaining === null) return balanceLeft;
+/**
+ * USD the key may still spend: the lower of the account balance and the key's limit in its
+ * period, less what requests in flight hold against each.
+ */
+export function spendable(key: KeyRecord, held: Held = NOTHING_HELD): Fixed {
+  const balanceLeft = balance(key) - held.account;
+  const left = limitLeft(key);
+  if (left === null) return balanceLeft;
+  const remaining = left - held.key;
   if (remaining < balanceLeft) return remaining; // bigints: Math.min does not take them
   return balanceLeft;
 }
@@ -51,6 +57,8 @@ export function spendable(key: KeyRecord): Fixed {
 export interface SpendCheck {
   /** Set when the completion had to be clamped to what the balance covers. */
   clampMaxTokens?: number | undefined;
+  /** The most the request is expected to cost: held against the balance while it runs. */
+  reserve: Fixed;
 }
 
 export function checkSpend(
@@ -60,8 +68,9 @@ export function checkSpend(
   promptTokens: number,
   requestedMaxTokens: number | undefined,
   endpointMaxTokens: number | null,
+  held: Held = NOTHING_HELD,
 ): SpendCheck | GatewayError {
-  const available = spendable(key);
+  const available = spendable(key, held);
   if (free) {
     // A negative balance blocks free models too (API.md b12).
     if (balance(key) < 0n) {
@@ -71,26 +80,24 @@ export function checkSpend(
         "Your account balance is negative; add credits to continue",
       );
     }
-    return {};
+    return { reserve: 0n };
   }
   // The limit is what stops the key only when it is below the balance; an empty account is a
   // credits problem even behind an unused limit.
-  const limitHit = key.money.limit !== null && available < balance(key);
+  const limitHit = key.money.limit !== null && available < balance(key) - held.account;
   if (available <= 0n) {
-    return new GatewayError(
-      402,
-      "payment_required",
-      limitHit
-        ? "This key's spending limit is exhausted"
-        : "Insufficient credits: add credits to your account to continue",
-    );
+    // Spent, or held by requests still running: the client can tell which (and wait for the latter).
+    const heldInFlight = spendable(key) > 0n;
+    return new GatewayError(402, "payment_required", exhaustedMessage(limitHit, heldInFlight));
   }
   const promptCost = times(prices.prompt, promptTokens) + prices.request;
+  const worstCase = (completionTokens: number): Fixed =>
+    promptCost + times(prices.completion, completionTokens);
   const left = available - promptCost;
   const affordable =
     prices.completion === 0n ? Number.MAX_SAFE_INTEGER : left <= 0n ? 0 : Number(left / prices.completion);
   if (requestedMaxTokens !== undefined) {
-    if (requestedMaxTokens <= affordable) return {};
+    if (requestedMaxTokens <= affordable) return { reserve: worstCase(requestedMaxTokens) };
     return new GatewayError(
       402,
       "payment_required",
@@ -99,13 +106,25 @@ export function checkSpend(
     );
   }
   const realistic = Math.min(REALISTIC_COMPLETION_TOKENS, endpointMaxTokens ?? REALISTIC_COMPLETION_TOKENS);
-  if (affordable >= realistic) return {};
-  if (affordable >= MIN_COMPLETION_TOKENS) return { clampMaxTokens: affordable };
+  if (affordable >= realistic) return { reserve: worstCase(realistic) };
+  if (affordable >= MIN_COMPLETION_TOKENS)
+    return { clampMaxTokens: affordable, reserve: worstCase(affordable) };
   return new GatewayError(
     402,
     "payment_required",
     `Insufficient credits for this request: it needs about $${formatDecimal(promptCost + times(prices.completion, MIN_COMPLETION_TOKENS), 8)}, the key can spend $${formatDecimal(available, 8)}`,
   );
+}
+
+function exhaustedMessage(limitHit: boolean, heldInFlight: boolean): string {
+  if (limitHit) {
+    return heldInFlight
+      ? "This key's spending limit is held by its requests still in flight"
+      : "This key's spending limit is exhausted";
+  }
+  return heldInFlight
+    ? "Insufficient credits: the rest of the balance is held by requests still in flight"
+    : "Insufficient credits: add credits to your account to continue";
 }
 
 /**

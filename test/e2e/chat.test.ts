@@ -385,6 +385,47 @@ describe("usage, cost and accounting", () => {
     expect(seen).toHaveLength(0);
   });
 
+  it("parallel requests cannot spend past the balance: those in flight hold their worst case", async () => {
+    // Each request may cost 8,000 output tokens ($0.016) plus its prompt: credits for three.
+    const fresh = await createKey(db.url, "0.05", "parallel");
+    const body = {
+      model: "test/drip",
+      messages: [{ role: "user", content: "hi" }],
+      max_tokens: 8000,
+      stream: true,
+    };
+    const controller = new AbortController();
+    const responses = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        fetch(`${gateway.baseUrl}/chat/completions`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${fresh.key}`, "content-type": "application/json" },
+          body: JSON.stringify(body),
+          signal: controller.signal,
+        }),
+      ),
+    );
+    const served = responses.filter((r) => r.status === 200);
+    const refused = responses.filter((r) => r.status === 402);
+    expect(served).toHaveLength(3);
+    expect(refused).toHaveLength(9);
+    const error = ((await refused[0]!.json()) as { error: { message: string } }).error;
+    // The balance is not spent, only held: OpenRouter's message for what the rest affords.
+    expect(error.message).toMatch(/You requested up to 8000 tokens, but can only afford \d+\./);
+
+    // The client leaves the three streams: their holds end, and the balance serves again.
+    controller.abort();
+    await Promise.all(served.map((r) => r.body?.cancel().catch(() => {})));
+    let status = 0;
+    for (let i = 0; i < 50 && status !== 200; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const res = await post(body, {}, fresh.key);
+      status = res.status;
+      await res.body?.cancel();
+    }
+    expect(status).toBe(200);
+  });
+
   it("a key's 21st free request in a minute gets a 429 saying when the window has room", async () => {
     const fresh = await createKey(db.url, "0", "free-limit");
     const free = { model: "test/local", messages: [{ role: "user", content: "hi" }] };

@@ -9,6 +9,7 @@ import type { KeyRecord } from "../../../src/db/queries/keys";
 import type { Attempt } from "../../../src/routing/plan";
 import { emptyOutcome } from "../../../src/routing/respond";
 import { parseDecimal } from "../../../src/usage/decimal";
+import { inFlightSpend, NOTHING_HELD } from "../../../src/usage/in-flight";
 import { collectGarbage } from "../../support/gc";
 import { catalogOf, chat } from "../routing/catalog-rows";
 
@@ -130,5 +131,64 @@ describe("ChatRun.prepare for the :thinking variant (API.md b4)", () => {
   it("changes nothing without the suffix, or on an endpoint that cannot reason", () => {
     expect(prepare("m/r", "m/r", {}).reasoning).toBeUndefined();
     expect(prepare("m/plain:thinking", "m/plain", {}).reasoning).toBeUndefined();
+  });
+});
+
+describe("ChatRun holds the attempt's worst case while it runs", () => {
+  // $1 per million tokens each way: 10 prompt tokens and max_tokens 1,000 hold $0.00101.
+  const catalog = catalogOf({ "m/a": [{ provider: "p1" }, { provider: "p2" }] });
+  const attempts: Attempt[] = catalog.endpointsByModel.get("m/a")!.map((endpoint) => ({
+    modelId: "m/a",
+    model: catalog.models.get("m/a")!,
+    endpoint,
+    provider: catalog.providers.get(endpoint.providerSlug)!,
+  }));
+  const request = chat({ model: "m/a", messages: [{ role: "user", content: "hi" }], max_tokens: 1000 });
+  const newRun = (accountId: string) => {
+    const env = { USAGE_QUEUE: { sendBatch: async () => {} } } as unknown as RequestScope["env"];
+    return new ChatRun({
+      request,
+      key: {
+        accountId,
+        hash: `${accountId}-key`,
+        money: {
+          limit: null,
+          accountCredits: parseDecimal("100"),
+          accountUsage: 0n,
+          usage: 0n,
+          usageDaily: 0n,
+          usageWeekly: 0n,
+          usageMonthly: 0n,
+        },
+      } as unknown as KeyRecord,
+      env,
+      scope: { env },
+      promptTokens: 10,
+      id: "gen-4",
+      startedAt: 1_700_000_000_000,
+      headers: new Headers(),
+    });
+  };
+  const heldBy = (accountId: string) => inFlightSpend.held(accountId, `${accountId}-key`);
+
+  it("from prepare until it fails, one attempt's worth across fallbacks", () => {
+    const run = newRun("acc-fallback");
+    run.prepare(attempts[0]!, request);
+    expect(heldBy("acc-fallback")).toEqual({
+      account: parseDecimal("0.00101"),
+      key: parseDecimal("0.00101"),
+    });
+    run.prepare(attempts[1]!, request);
+    expect(heldBy("acc-fallback").account).toBe(parseDecimal("0.00101"));
+    run.recordFailure(new Error("every provider failed"));
+    expect(heldBy("acc-fallback")).toBe(NOTHING_HELD);
+  });
+
+  it("not for an attempt that starts after the run was settled (the client left mid-routing)", () => {
+    const run = newRun("acc-left");
+    run.prepare(attempts[0]!, request);
+    run.settleStream(emptyOutcome(), undefined);
+    run.prepare(attempts[1]!, request);
+    expect(heldBy("acc-left")).toBe(NOTHING_HELD);
   });
 });

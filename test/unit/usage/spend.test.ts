@@ -2,7 +2,8 @@
  * The pre-flight money check (API.md b9 402, b12 limits): free endpoints pass unless the
  * balance is negative; an unaffordable max_tokens is a 402 with OpenRouter's message; without
  * max_tokens the completion is clamped to what the balance covers; a key's limit counts spend
- * in its limit_reset period. And applySpend, the in-isolate view of spend between refreshes.
+ * in its limit_reset period; what requests in flight hold counts as spent. And applySpend, the
+ * in-isolate view of spend between refreshes.
  */
 import { describe, expect, it } from "vitest";
 import type { KeyMoney, KeyRecord } from "../../../src/db/queries/keys";
@@ -90,6 +91,11 @@ const ok = (r: ReturnType<typeof checkSpend>) => {
   if (r instanceof GatewayError) throw new Error(`unexpected ${r.status}: ${r.message}`);
   return r;
 };
+/** A passing check without its reservation: `{}`, or the clamp it made. */
+const passed = (r: ReturnType<typeof checkSpend>) => {
+  const { reserve: _reserve, ...rest } = ok(r);
+  return rest;
+};
 const refused = (r: ReturnType<typeof checkSpend>) => {
   if (!(r instanceof GatewayError)) throw new Error(`expected a 402, got ${JSON.stringify(r)}`);
   expect(r.status).toBe(402);
@@ -103,7 +109,7 @@ describe("checkSpend: free endpoints", () => {
     ["a zero balance", { accountCredits: "0" }],
     ["an exhausted key limit", { limit: "1", usage: "1" }],
   ])("pass with %s", (_name, fields) => {
-    expect(ok(checkSpend(key(fields), free, true, 100_000, 100_000, null))).toEqual({});
+    expect(passed(checkSpend(key(fields), free, true, 100_000, 100_000, null))).toEqual({});
   });
 
   it("are refused when the balance is negative (b12)", () => {
@@ -119,7 +125,7 @@ describe("checkSpend: with max_tokens", () => {
   const account = key({ accountCredits: "0.01" });
 
   it.each([1, 1024, 4500])("max_tokens %i is affordable", (maxTokens) => {
-    expect(ok(checkSpend(account, paid, false, 1000, maxTokens, null))).toEqual({});
+    expect(passed(checkSpend(account, paid, false, 1000, maxTokens, null))).toEqual({});
   });
 
   it("one token more is a 402 with OpenRouter's message and the amount available", () => {
@@ -132,7 +138,7 @@ describe("checkSpend: with max_tokens", () => {
 
   it("the per-request fee is reserved too", () => {
     // $0.01 − $0.001 prompt − $0.004 fee = $0.005 = 2,500 tokens.
-    expect(ok(checkSpend(account, withFee, false, 1000, 2500, null))).toEqual({});
+    expect(passed(checkSpend(account, withFee, false, 1000, 2500, null))).toEqual({});
     expect(refused(checkSpend(account, withFee, false, 1000, 2501, null)).message).toContain(
       "can only afford 2500",
     );
@@ -143,7 +149,7 @@ describe("checkSpend: with max_tokens", () => {
   });
 
   it("free output: any max_tokens is affordable once the prompt is", () => {
-    expect(ok(checkSpend(account, promptOnly, false, 1000, 1_000_000, null))).toEqual({});
+    expect(passed(checkSpend(account, promptOnly, false, 1000, 1_000_000, null))).toEqual({});
   });
 });
 
@@ -165,7 +171,7 @@ describe("checkSpend: without max_tokens", () => {
       endpointMax,
     );
     if (expected === "402") expect(refused(result).message).toMatch(/Insufficient credits for this request/);
-    else expect(ok(result)).toEqual(expected);
+    else expect(passed(result)).toEqual(expected);
   });
 });
 
@@ -200,7 +206,76 @@ describe("checkSpend: nothing left to spend", () => {
       { limit: "1", limitReset: "monthly", usageMonthly: "0.5", usage: "30" },
     ],
   ])("%s", (_name, fields) => {
-    expect(ok(checkSpend(key(fields), paid, false, 10, 10, null))).toEqual({});
+    expect(passed(checkSpend(key(fields), paid, false, 10, 10, null))).toEqual({});
+  });
+});
+
+describe("checkSpend: the reservation (the most the request is expected to cost)", () => {
+  const reserveOf = (r: ReturnType<typeof checkSpend>) => formatDecimal(ok(r).reserve);
+
+  it("is the prompt, the fee and max_tokens of output", () => {
+    // $0.001 prompt + $0.004 fee + 100 × $0.000002.
+    expect(reserveOf(checkSpend(key(), withFee, false, 1000, 100, null))).toBe("0.0052");
+  });
+
+  it(`is ${REALISTIC_COMPLETION_TOKENS} tokens of output without max_tokens`, () => {
+    expect(reserveOf(checkSpend(key(), paid, false, 1000, undefined, null))).toBe("0.003048");
+  });
+
+  it("is the clamped output when the balance clamped it", () => {
+    expect(reserveOf(checkSpend(key({ accountCredits: "0.002" }), paid, false, 1000, undefined, null))).toBe(
+      "0.002",
+    );
+  });
+
+  it("is nothing on a free endpoint", () => {
+    expect(ok(checkSpend(key(), free, true, 1000, 100, null)).reserve).toBe(0n);
+  });
+});
+
+describe("checkSpend: what requests in flight hold", () => {
+  const held = (account: string, keyHeld = "0") => ({
+    account: parseDecimal(account),
+    key: parseDecimal(keyHeld),
+  });
+
+  it("counts against the balance", () => {
+    // $0.01, of which $0.006 is held: $0.004 − $0.001 prompt = 1,500 tokens.
+    const account = key({ accountCredits: "0.01" });
+    expect(passed(checkSpend(account, paid, false, 1000, 1500, null, held("0.006", "0.006")))).toEqual({});
+    expect(
+      refused(checkSpend(account, paid, false, 1000, 1501, null, held("0.006", "0.006"))).message,
+    ).toContain("can only afford 1500");
+  });
+
+  it("by other keys of the account count against the balance, not against this key's limit", () => {
+    const limited = key({ accountCredits: "10", limit: "0.01" });
+    // Another key holds $9.995 of the account: $0.005 left, below the limit's $0.01.
+    expect(refused(checkSpend(limited, paid, false, 1000, 2001, null, held("9.995"))).message).toContain(
+      "can only afford 2000",
+    );
+    // This key's own $0.006 in flight counts against its limit: $0.004 left.
+    expect(
+      refused(checkSpend(limited, paid, false, 1000, 1501, null, held("0.006", "0.006"))).message,
+    ).toContain("can only afford 1500");
+  });
+
+  it("a balance held in full is a 402 that says it is held, not spent", () => {
+    const account = key({ accountCredits: "0.01" });
+    const err = refused(checkSpend(account, paid, false, 10, 10, null, held("0.01", "0.01")));
+    expect(err.message).toBe(
+      "Insufficient credits: the rest of the balance is held by requests still in flight",
+    );
+    const limited = key({ limit: "0.01" });
+    expect(refused(checkSpend(limited, paid, false, 10, 10, null, held("0.01", "0.01"))).message).toBe(
+      "This key's spending limit is held by its requests still in flight",
+    );
+  });
+
+  it("do not block free endpoints", () => {
+    expect(passed(checkSpend(key({ accountCredits: "0.01" }), free, true, 10, 10, null, held("5")))).toEqual(
+      {},
+    );
   });
 });
 
@@ -234,7 +309,7 @@ describe("applySpend", () => {
 
   it("the next check sees the spend at once", () => {
     const k = key({ accountCredits: "0.01" });
-    expect(ok(checkSpend(k, paid, false, 1000, 4500, null))).toEqual({});
+    expect(passed(checkSpend(k, paid, false, 1000, 4500, null))).toEqual({});
     applySpend(k, parseDecimal("0.002"));
     expect(refused(checkSpend(k, paid, false, 1000, 4500, null)).message).toContain("can only afford 3500");
   });
