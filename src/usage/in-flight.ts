@@ -30,33 +30,43 @@ export class InFlightSpend {
   private readonly byAccount = new Map<string, Fixed>();
   private readonly byKey = new Map<string, Fixed>();
 
+  /** `maxIdleEntries`: how many accounts or keys at zero are kept before they are swept. */
+  constructor(private readonly maxIdleEntries = 10_000) {}
+
+  /** Accounts with an entry, held or idle (for tests of the sweep). */
+  get accountEntries(): number {
+    return this.byAccount.size;
+  }
+
   held(accountId: string, keyHash: string): Held {
-    const account = this.byAccount.get(accountId);
-    const key = this.byKey.get(keyHash);
-    return account === undefined && key === undefined
-      ? NOTHING_HELD
-      : { account: account ?? 0n, key: key ?? 0n };
+    const account = this.byAccount.get(accountId) ?? 0n;
+    const key = this.byKey.get(keyHash) ?? 0n;
+    return account === 0n && key === 0n ? NOTHING_HELD : { account, key };
   }
 
   reserve(accountId: string, keyHash: string, amount: Fixed): Reservation {
-    add(this.byAccount, accountId, amount);
-    add(this.byKey, keyHash, amount);
+    this.add(this.byAccount, accountId, amount);
+    this.add(this.byKey, keyHash, amount);
     return { accountId, keyHash, amount, released: false };
   }
 
   release(reservation: Reservation): void {
     if (reservation.released) return;
     reservation.released = true;
-    add(this.byAccount, reservation.accountId, -reservation.amount);
-    add(this.byKey, reservation.keyHash, -reservation.amount);
+    this.add(this.byAccount, reservation.accountId, -reservation.amount);
+    this.add(this.byKey, reservation.keyHash, -reservation.amount);
   }
-}
 
-/** Entries at zero are deleted, so the maps hold only accounts and keys with requests in flight. */
-function add(totals: Map<string, Fixed>, id: string, amount: Fixed): void {
-  const next = (totals.get(id) ?? 0n) + amount;
-  if (next === 0n) totals.delete(id);
-  else totals.set(id, next);
+  /**
+   * Totals at zero stay (deleting a Map's last entry shrinks its table, which the next request
+   * grows again: an allocation per request) until there are many; then they are swept.
+   */
+  private add(totals: Map<string, Fixed>, id: string, amount: Fixed): void {
+    totals.set(id, (totals.get(id) ?? 0n) + amount);
+    if (totals.size > this.maxIdleEntries) {
+      for (const [entry, total] of totals) if (total === 0n) totals.delete(entry);
+    }
+  }
 }
 
 /** The isolate's one ledger of requests in flight. */

@@ -29,12 +29,21 @@ describe("InFlightSpend", () => {
     expect(ledger.held("acct", "key")).toEqual({ account: 7n, key: 7n });
   });
 
-  it("forgets accounts and keys once their last request ends", () => {
+  it("holds nothing again once an account's last request ends", () => {
     const ledger = new InFlightSpend();
     const a = ledger.reserve("acct", "key", 5n);
     const b = ledger.reserve("acct", "key", 6n);
     ledger.release(b);
     ledger.release(a);
     expect(ledger.held("acct", "key")).toBe(NOTHING_HELD);
+  });
+
+  it("sweeps idle accounts and keys once there are more than it keeps", () => {
+    const ledger = new InFlightSpend(3);
+    const running = ledger.reserve("busy", "busy-key", 1n);
+    for (let i = 0; i < 100; i++) ledger.release(ledger.reserve(`a${i}`, `k${i}`, 2n));
+    expect(ledger.accountEntries).toBeLessThanOrEqual(3);
+    expect(ledger.held("busy", "busy-key")).toEqual({ account: 1n, key: 1n });
+    ledger.release(running);
   });
 });
