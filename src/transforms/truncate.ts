@@ -13,25 +13,36 @@ export function truncationMarker(removedTokens: number): string {
 /** Where in a message the text to cut lives: its string content, or one text part. */
 type TextSlot = { text: string; put: (text: string) => Message };
 
-/** The message's largest piece of text we may cut; tool-call arguments are JSON and never cut. */
-function largestTextSlot(message: Message): TextSlot | undefined {
+/** Which text the message has, largest first: `-1` for string content, else text parts' indices. */
+function textSlotsBySize(message: Message): number[] {
   const content = message.content;
-  if (typeof content === "string") {
-    return content.length > 0 ? { text: content, put: (text) => ({ ...message, content: text }) } : undefined;
+  if (typeof content === "string") return content.length > 0 ? [-1] : [];
+  if (!Array.isArray(content)) return [];
+  const lengthAt = (i: number) => {
+    const part = content[i];
+    return part?.type === "text" ? part.text.length : 0;
+  };
+  return content
+    .map((_, i) => i)
+    .filter((i) => lengthAt(i) > 0)
+    .sort((a, b) => lengthAt(b) - lengthAt(a));
+}
+
+/** The text at a slot of `textSlotsBySize`; tool-call arguments are JSON and never cut. */
+function textSlot(message: Message, index: number): TextSlot | undefined {
+  const content = message.content;
+  if (index < 0) {
+    return typeof content === "string"
+      ? { text: content, put: (text) => ({ ...message, content: text }) }
+      : undefined;
   }
   if (!Array.isArray(content)) return undefined;
-  let best = -1;
-  content.forEach((part, i) => {
-    const current = best >= 0 ? content[best] : undefined;
-    if (part.type === "text" && (current?.type !== "text" || part.text.length > current.text.length))
-      best = i;
-  });
-  const part = content[best];
-  if (part?.type !== "text" || part.text.length === 0) return undefined;
+  const part = content[index];
+  if (part?.type !== "text") return undefined;
   return {
     text: part.text,
     put: (text) => {
-      const parts: ContentPart[] = content.map((p, i) => (i === best ? { ...p, text } : p));
+      const parts: ContentPart[] = content.map((p, i) => (i === index ? { ...p, text } : p));
       return { ...message, content: parts };
     },
   };
@@ -44,16 +55,36 @@ function safeCut(text: string, i: number, direction: -1 | 1): number {
 }
 
 /**
- * The message with the middle of its largest text cut so that it counts at most `maxTokens`
- * (by `countTokens`), or as close as cutting all of that text allows. Undefined when the
- * message has no text to cut or cutting would not make it smaller. Pure.
+ * The message with the middle of its text cut so that it counts at most `maxTokens` (by
+ * `countTokens`): the largest text first, and when cutting all of its middle is not enough,
+ * the next largest too (a message can carry several documents as parts). As close as cutting
+ * all of its text allows; undefined when the message has no text to cut or cutting would not
+ * make it smaller. Pure.
  */
 export function truncateMiddle(
   message: Message,
   maxTokens: number,
   countTokens: (m: Message) => number,
 ): { message: Message; tokens: number } | undefined {
-  const slot = largestTextSlot(message);
+  const before = countTokens(message);
+  let result: { message: Message; tokens: number } | undefined;
+  for (const index of textSlotsBySize(message)) {
+    const cut = cutSlot(result?.message ?? message, index, maxTokens, countTokens);
+    if (!cut) continue;
+    result = cut;
+    if (cut.tokens <= maxTokens) break;
+  }
+  return result && result.tokens < before ? result : undefined;
+}
+
+/** The middle of one slot's text cut to fit `maxTokens`, or all of it when that is not enough. */
+function cutSlot(
+  message: Message,
+  index: number,
+  maxTokens: number,
+  countTokens: (m: Message) => number,
+): { message: Message; tokens: number } | undefined {
+  const slot = textSlot(message, index);
   if (!slot) return undefined;
   const { text } = slot;
   const before = countTokens(message);

@@ -234,6 +234,24 @@ describe("middleOut", () => {
     expect(result.report.truncatedMessages).toBe(1);
   });
 
+  it("cuts a message's second text part too when cutting the largest is not enough", () => {
+    // Two documents of 400 words in one message, 120 tokens of room: neither alone can make it fit.
+    const twoDocs: Message = {
+      role: "user",
+      content: [
+        { type: "text", text: pad("doc1", 400) },
+        { type: "text", text: pad("doc2", 400) },
+      ],
+    };
+    const result = middleOut([user("u1"), asst("a1"), twoDocs], { budgetTokens: 120, countTokens: count });
+    expect(result.fits).toBe(true);
+    expect(result.report.tokensOut).toBeLessThanOrEqual(120);
+    const parts = result.messages.at(-1)?.content;
+    if (!Array.isArray(parts)) throw new Error("the message keeps its parts");
+    for (const part of parts)
+      expect(part.type === "text" && part.text).toMatch(/tokens removed by middle-out/);
+  });
+
   it("drops images only together with their message", () => {
     const withImage: Message = {
       role: "user",
