@@ -72,6 +72,23 @@ describe("ChatRun.settleStream for a stream no provider served", () => {
   });
 });
 
+/** A key whose account has $100 and nothing spent: what prepare's spend check reads. */
+function keyWith100(accountId: string, hash: string): KeyRecord {
+  return {
+    accountId,
+    hash,
+    money: {
+      limit: null,
+      accountCredits: parseDecimal("100"),
+      accountUsage: 0n,
+      usage: 0n,
+      usageDaily: 0n,
+      usageWeekly: 0n,
+      usageMonthly: 0n,
+    },
+  } as unknown as KeyRecord;
+}
+
 describe("ChatRun.prepare for the :thinking variant (API.md b4)", () => {
   const catalog = catalogOf({
     "m/r": [{ provider: "p1", supportedParameters: ["max_tokens", "reasoning"] }],
@@ -91,19 +108,7 @@ describe("ChatRun.prepare for the :thinking variant (API.md b4)", () => {
     const env = {} as RequestScope["env"];
     const run = new ChatRun({
       request,
-      key: {
-        accountId: "acc",
-        hash: "h",
-        money: {
-          limit: null,
-          accountCredits: parseDecimal("100"),
-          accountUsage: 0n,
-          usage: 0n,
-          usageDaily: 0n,
-          usageWeekly: 0n,
-          usageMonthly: 0n,
-        },
-      } as unknown as KeyRecord,
+      key: keyWith100("acc", "h"),
       env,
       scope: { env },
       promptTokens: 10,
@@ -148,19 +153,7 @@ describe("ChatRun holds the attempt's worst case while it runs", () => {
     const env = { USAGE_QUEUE: { sendBatch: async () => {} } } as unknown as RequestScope["env"];
     return new ChatRun({
       request,
-      key: {
-        accountId,
-        hash: `${accountId}-key`,
-        money: {
-          limit: null,
-          accountCredits: parseDecimal("100"),
-          accountUsage: 0n,
-          usage: 0n,
-          usageDaily: 0n,
-          usageWeekly: 0n,
-          usageMonthly: 0n,
-        },
-      } as unknown as KeyRecord,
+      key: keyWith100(accountId, `${accountId}-key`),
       env,
       scope: { env },
       promptTokens: 10,
