@@ -233,12 +233,23 @@ export class ChatRun {
 
   private finish(served: Served, outcome: StreamOutcome, streamed: boolean): Usage {
     const { attempt } = served;
-    const estimated = outcome.usage === undefined;
-    const usage: Usage = outcome.usage ?? {
-      prompt_tokens: this.init.promptTokens,
-      completion_tokens: Math.ceil(outcome.generatedChars / CHARS_PER_TOKEN),
-      total_tokens: this.init.promptTokens + Math.ceil(outcome.generatedChars / CHARS_PER_TOKEN),
-    };
+    const generated = Math.ceil(outcome.generatedChars / CHARS_PER_TOKEN);
+    const reported = outcome.usage;
+    // A stream cut by an error reports its count as of the last usage event (Anthropic's
+    // message_start says 1 output token), not what it sent: what was sent is the better count.
+    const undercounted =
+      outcome.error !== undefined && reported !== undefined && reported.completion_tokens < generated;
+    const estimated = reported === undefined || undercounted;
+    const usage: Usage =
+      reported === undefined
+        ? {
+            prompt_tokens: this.init.promptTokens,
+            completion_tokens: generated,
+            total_tokens: this.init.promptTokens + generated,
+          }
+        : undercounted
+          ? { ...reported, completion_tokens: generated, total_tokens: reported.prompt_tokens + generated }
+          : reported;
     const prices = endpointPrices(attempt.endpoint);
     // Zero-completion insurance (API.md b12): nothing is charged for an error or an empty answer.
     const charged = !outcome.error && usage.completion_tokens > 0;

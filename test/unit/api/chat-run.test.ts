@@ -6,6 +6,8 @@ import { describe, expect, it } from "vitest";
 import { ChatRun } from "../../../src/api/chat-run";
 import type { RequestScope } from "../../../src/cache/routing-data";
 import type { KeyRecord } from "../../../src/db/queries/keys";
+import { GatewayError } from "../../../src/errors";
+import type { ServedStream } from "../../../src/routing/execute";
 import type { Attempt } from "../../../src/routing/plan";
 import { emptyOutcome } from "../../../src/routing/respond";
 import { parseDecimal } from "../../../src/usage/decimal";
@@ -183,5 +185,50 @@ describe("ChatRun holds the attempt's worst case while it runs", () => {
     run.settleStream(emptyOutcome(), undefined);
     run.prepare(attempts[1]!, request);
     expect(heldBy("acc-left")).toBe(NOTHING_HELD);
+  });
+});
+
+describe("ChatRun.settleStream for a stream an error cut short", () => {
+  it("counts what was sent when the provider's last count is lower (Anthropic's message_start)", () => {
+    const catalog = catalogOf({ "m/a": [{ provider: "p1" }] });
+    const endpoint = catalog.endpointsByModel.get("m/a")![0]!;
+    const attempt: Attempt = {
+      modelId: "m/a",
+      model: catalog.models.get("m/a")!,
+      endpoint,
+      provider: catalog.providers.get(endpoint.providerSlug)!,
+    };
+    const env = { USAGE_QUEUE: { sendBatch: async () => {} } } as unknown as RequestScope["env"];
+    const run = new ChatRun({
+      request: chat({ model: "m/a", messages: [{ role: "user", content: "hi" }] }),
+      key: keyWith100("acc-cut", "acc-cut-key"),
+      env,
+      scope: { env },
+      promptTokens: 10,
+      id: "gen-5",
+      startedAt: 1_700_000_000_000,
+      headers: new Headers(),
+    });
+    const served = {
+      attempt,
+      log: [],
+      sentAt: 1_700_000_000_001,
+      firstByteAt: 1_700_000_000_002,
+    } as unknown as ServedStream;
+    const outcome = {
+      ...emptyOutcome(),
+      usage: { prompt_tokens: 12, completion_tokens: 1, total_tokens: 13 },
+      generatedChars: 400,
+      error: new GatewayError(502, "provider_unavailable", "overloaded"),
+    };
+    const usage = run.settleStream(outcome, served);
+    expect(usage).toMatchObject({
+      prompt_tokens: 12,
+      completion_tokens: 100,
+      total_tokens: 112,
+      estimated: true,
+    });
+    // An error is never charged (zero-completion insurance), whatever the count.
+    expect(usage.cost).toBe(0);
   });
 });
