@@ -153,6 +153,44 @@ export const apiKeys = pgTable(
   (t) => [index("api_keys_account_idx").on(t.accountId)],
 );
 
+/**
+ * OAuth PKCE authorization codes (API.md b11, "OAuth PKCE"): approved by one of the account's API
+ * keys, exchanged once within 10 minutes for a new key on that account. Stored only as the
+ * SHA-256 hex of the code, as keys are. What the new key will be (name, limit, expiry) is fixed
+ * when the code is made. Deleting the account or the approving key deletes its pending codes.
+ */
+export const authCodes = pgTable(
+  "auth_codes",
+  {
+    codeHash: text("code_hash").primaryKey(),
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    /** The key that approved the code: it must still be enabled when the code is exchanged. */
+    approvedByKeyHash: text("approved_by_key_hash")
+      .notNull()
+      .references(() => apiKeys.hash, { onDelete: "cascade" }),
+    /** Null in the headless mode (the code was shown on the page, not sent to a callback). */
+    callbackUrl: text("callback_url"),
+    /** PKCE (RFC 7636): null when the app sent no challenge; then the exchange needs no verifier. */
+    codeChallenge: text("code_challenge"),
+    codeChallengeMethod: text("code_challenge_method", { enum: ["S256", "plain"] }),
+    /** The new key's name, limit (USD), limit period and expiry. */
+    keyName: text("key_name").notNull(),
+    keyLimit: usd("key_limit"),
+    keyLimitReset: text("key_limit_reset", { enum: ["daily", "weekly", "monthly"] }),
+    keyExpiresAt: timestamp("key_expires_at", { withTimezone: true }),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    /** Set by the one exchange that wins; a used code is refused afterwards. */
+    usedAt: timestamp("used_at", { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("auth_codes_expires_at_idx").on(t.expiresAt),
+    index("auth_codes_approved_by_idx").on(t.approvedByKeyHash),
+  ],
+);
+
 /** Spend per key per UTC day: daily/weekly/monthly usage and limit resets read ≤ 31 rows. */
 export const keyUsageDaily = pgTable(
   "key_usage_daily",
