@@ -11,9 +11,9 @@ export const limitResetSchema = z.enum(LIMIT_RESETS).nullable().openapi({
 });
 
 /** A USD amount a client may send: finite, not negative, and small enough for numeric(38,12). */
-const usdAmount = z.number().nonnegative().max(1e12);
+export const usdAmount = z.number().nonnegative().max(1e12);
 
-const futureIsoDate = z.iso
+export const futureIsoDate = z.iso
   .datetime({ offset: true })
   .refine((v) => Date.parse(v) > Date.now(), "must be in the future");
 
