@@ -9,6 +9,7 @@ import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../env";
 import { ERROR_TYPES } from "../errors";
 import { availabilitySchema } from "../schema/availability";
+import { escapeHtml as esc } from "./html";
 
 export const API_PREFIX = "/api/v1";
 const SECURITY_SCHEME = "bearerAuth";
@@ -114,15 +115,6 @@ export function mountDocs(app: OpenAPIHono<AppEnv>): void {
 const METHODS = ["get", "post", "put", "patch", "delete", "head", "options"] as const;
 
 type Json = Record<string, unknown>;
-
-function esc(value: unknown): string {
-  return String(value)
-    .replaceAll("&", "&amp;")
-    .replaceAll("<", "&lt;")
-    .replaceAll(">", "&gt;")
-    .replaceAll('"', "&quot;")
-    .replaceAll("'", "&#39;");
-}
 
 function isJson(v: unknown): v is Json {
   return typeof v === "object" && v !== null && !Array.isArray(v);
