@@ -4,6 +4,8 @@
  * schemas that validate.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { authKeysApi } from "./api/auth-keys";
+import { authPage } from "./api/auth-page";
 import { mountChatCompletions } from "./api/chat-completions";
 import { notFound, onError, validationHook } from "./api/error-response";
 import { generationApi } from "./api/generation";
@@ -18,6 +20,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.get("/health", (c) => c.json({ ok: true }));
   mountChatCompletions(app);
+  app.route("/", authPage);
+  app.route("/api/v1", authKeysApi);
   app.route("/api/v1", generationApi);
   app.route("/api/v1", keysApi);
   app.route("/api/v1", keyApi);

@@ -1,0 +1,148 @@
+/**
+ * OpenRouter's OAuth PKCE endpoints (API.md b11, "OAuth PKCE"; CONTRACT.md §4):
+ * - `POST /auth/keys` exchanges a code (from the `/auth` page or from the next route) and its
+ *   PKCE verifier for a new API key on the account that approved the code. It needs no key: the
+ *   code is the credential. Every refusal about the code itself is a 403.
+ * - `POST /auth/keys/code` makes a code with an API key instead of the page, optionally with the
+ *   new key's limit and expiry.
+ * Both answer in the shapes `@openrouter/sdk` parses. Other methods on these paths get 405.
+ */
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { generateApiKey, hashApiKey, keyLabel } from "../auth/api-key";
+import { type AuthedEnv, requireApiKey } from "../auth/middleware";
+import { AUTH_CODE_TTL_MINUTES, generateAuthCode, userIdOf, verifierMatches } from "../auth/pkce";
+import { createDb } from "../db/client";
+import { findAuthCode, insertAuthCode, redeemAuthCode } from "../db/queries/auth-codes";
+import { GatewayError } from "../errors";
+import {
+  createAuthCodeBodySchema,
+  createAuthCodeResponseSchema,
+  exchangeAuthCodeBodySchema,
+  exchangeAuthCodeResponseSchema,
+  toCodeRequest,
+} from "../schema/auth";
+import { errorResponse } from "./error-response";
+import { toDecimalString } from "./keys";
+import { bearerAuth, errorResponses } from "./openapi";
+
+const tags = ["OAuth"];
+
+const exchangeRoute = createRoute({
+  method: "post",
+  path: "/auth/keys",
+  tags,
+  summary: "Exchange an authorization code (and its PKCE verifier) for a new API key",
+  description:
+    "The code comes from the `/auth` page's redirect (`?code=…`) or from `POST /auth/keys/code`. " +
+    `It works once, within ${AUTH_CODE_TTL_MINUTES} minutes. The key is created on the account that approved the code.`,
+  security: [],
+  request: {
+    body: { required: true, content: { "application/json": { schema: exchangeAuthCodeBodySchema } } },
+  },
+  responses: {
+    200: {
+      description: "The new key (shown only here) and its account's user id",
+      content: { "application/json": { schema: exchangeAuthCodeResponseSchema } },
+    },
+    ...errorResponses(400, 403),
+  },
+});
+
+const createCodeRoute = createRoute({
+  method: "post",
+  path: "/auth/keys/code",
+  tags,
+  summary: "Create an authorization code with an API key (the API form of the /auth page)",
+  description:
+    "The code (`data.id`) is exchanged at `POST /auth/keys` for a new key on the calling key's account, " +
+    "with the given name, limit and expiry.",
+  security: bearerAuth,
+  middleware: requireApiKey,
+  request: {
+    body: { required: true, content: { "application/json": { schema: createAuthCodeBodySchema } } },
+  },
+  responses: {
+    200: {
+      description: "The code",
+      content: { "application/json": { schema: createAuthCodeResponseSchema } },
+    },
+    ...errorResponses(400, 401, 403),
+  },
+});
+
+function refused(message: string): GatewayError {
+  return new GatewayError(403, "permission_denied", message);
+}
+
+/** 405 with `Allow: POST`, in the error envelope. */
+function methodNotAllowed(c: Context): Response {
+  const error = new GatewayError(
+    405,
+    "invalid_request",
+    `Method ${c.req.method} is not allowed here; use POST`,
+  );
+  return errorResponse(c, error, { Allow: "POST" });
+}
+
+export const authKeysApi = new OpenAPIHono<AuthedEnv>()
+  .openapi(exchangeRoute, async (c) => {
+    const body = c.req.valid("json");
+    const db = createDb(c.env.HYPERDRIVE.connectionString);
+    const state = await findAuthCode(db, await hashApiKey(body.code));
+    if (!state) throw refused("Invalid authorization code");
+    const { code } = state;
+    if (code.usedAt !== null) throw refused("This authorization code has already been used");
+    if (!state.live) {
+      throw refused(`This authorization code has expired (codes last ${AUTH_CODE_TTL_MINUTES} minutes)`);
+    }
+    if (!state.approverActive) throw refused("The API key that approved this code is disabled or expired");
+    if (!state.keyUnexpired) throw refused("The key this code would create has already expired");
+    if (code.codeChallenge !== null && code.codeChallengeMethod !== null) {
+      if (body.code_challenge_method != null && body.code_challenge_method !== code.codeChallengeMethod) {
+        throw refused(
+          `code_challenge_method ${body.code_challenge_method} is not the method this code was made with`,
+        );
+      }
+      if (!body.code_verifier) {
+        throw refused("code_verifier is required: this code was made with a code_challenge");
+      }
+      if (!(await verifierMatches(code.codeChallengeMethod, code.codeChallenge, body.code_verifier))) {
+        throw refused("code_verifier does not match the code_challenge");
+      }
+    }
+    const secret = generateApiKey(false);
+    const row = await redeemAuthCode(db, code.codeHash, {
+      hash: await hashApiKey(secret),
+      label: keyLabel(secret),
+    });
+    // Another exchange won in between, or the code expired since it was read.
+    if (!row) throw refused("This authorization code has already been used or has expired");
+    return c.json({ key: secret, user_id: userIdOf(row.accountId) }, 200);
+  })
+  .openapi(createCodeRoute, async (c) => {
+    const body = c.req.valid("json");
+    const key = c.var.key;
+    if (body.workspace_id !== undefined && body.workspace_id !== key.accountId) {
+      throw refused("workspace_id is not this key's workspace (its account id)");
+    }
+    const request = toCodeRequest(body);
+    const code = generateAuthCode();
+    const { createdAt } = await insertAuthCode(createDb(c.env.HYPERDRIVE.connectionString), {
+      codeHash: await hashApiKey(code),
+      accountId: key.accountId,
+      approvedByKeyHash: key.hash,
+      callbackUrl: request.callback?.toString() ?? null,
+      codeChallenge: request.challenge?.value ?? null,
+      codeChallengeMethod: request.challenge?.method ?? null,
+      keyName: request.keyName,
+      keyLimit: request.limit === null ? null : toDecimalString(request.limit),
+      keyLimitReset: request.limitReset,
+      keyExpiresAt: request.keyExpiresAt,
+    });
+    return c.json({ data: { id: code, app_id: 0, created_at: createdAt.toISOString() } }, 200);
+  });
+
+// After the POST routes, so these see every other method.
+authKeysApi.all("/auth/keys", methodNotAllowed);
+authKeysApi.all("/auth/keys/code", methodNotAllowed);
