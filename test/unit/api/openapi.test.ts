@@ -34,6 +34,8 @@ describe("GET /api/v1/openapi.json", () => {
       ["/models/count", ["get"]],
       ["/models/{author}/{slug}/endpoints", ["get"]],
       ["/providers", ["get"]],
+      ["/auth/keys", ["post"]],
+      ["/auth/keys/code", ["post"]],
     ] as const) {
       for (const method of methods) expect(doc.paths[path]?.[method], `${method} ${path}`).toBeDefined();
     }
@@ -48,6 +50,9 @@ describe("GET /api/v1/openapi.json", () => {
     expect(schemaName(create.responses["201"].content["application/json"].schema)).toBe("CreateKeyResponse");
     expect(schemaName(create.responses["400"].content["application/json"].schema)).toBe("ErrorResponse");
     expect(doc.paths["/models"].get.security).toEqual([]);
+    // The exchange needs no key (the code is the credential); making a code by API does.
+    expect(doc.paths["/auth/keys"].post.security).toEqual([]);
+    expect(doc.paths["/auth/keys/code"].post.security).toEqual([{ bearerAuth: [] }]);
     const params = doc.paths["/models"].get.parameters.map((p: { name: string }) => p.name);
     expect(params).toEqual(
       expect.arrayContaining(["output_modalities", "supported_parameters", "sort", "offset", "limit"]),
