@@ -5,6 +5,7 @@
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ZodError } from "zod";
+import { userIdOf } from "../auth/pkce";
 import { describeDbError, isDataException } from "../db/errors";
 import {
   errorBody,
@@ -21,7 +22,10 @@ export function errorResponse(c: Context, err: GatewayError, extra: Record<strin
   if (retryAfter !== undefined) headers["Retry-After"] = String(Math.ceil(retryAfter));
   // Only on 429s of our own limiters: an upstream's limits are not ours to report (API.md b1).
   if (err.status === 429 && err.meta.rateLimit) Object.assign(headers, rateLimitHeaders(err.meta.rateLimit));
-  return c.json(errorBody(err), err.status as 400, headers);
+  // Whose request it was, once the key is known (API.md b9), as OAuth's exchange names the user.
+  const key = (c.var as { key?: { accountId: string } }).key;
+  const body = key ? { ...errorBody(err), user_id: userIdOf(key.accountId) } : errorBody(err);
+  return c.json(body, err.status as 400, headers);
 }
 
 /**

@@ -270,14 +270,19 @@ describe("a request that fails after routing began", () => {
 describe("a refused request gets the error envelope", () => {
   it("401 without a key, with an unknown key; 403 with a management key; 402 without credits", async () => {
     await expectError(await postJson(hi, ""), 401, "authentication", "No auth credentials found");
-    await expectError(await postJson(hi, "sk-sy-v1-nope"), 401, "authentication", "Invalid API key");
+    const unknown = await postJson(hi, "sk-sy-v1-nope");
+    await expectError(unknown.clone(), 401, "authentication", "Invalid API key");
+    expect(await unknown.json()).not.toHaveProperty("user_id");
     await expectError(
       await postJson(hi, keys.management),
       403,
       "permission_denied",
       "Management keys cannot be used for inference; use an API key",
     );
-    expect((await postJson(hi, keys.broke)).status).toBe(402);
+    const broke = await postJson(hi, keys.broke);
+    expect(broke.status).toBe(402);
+    // Once the key is known, the envelope says whose request it was (API.md b9).
+    expect(await broke.json()).toMatchObject({ user_id: expect.stringMatching(/^user_[0-9a-f-]{36}$/) });
   });
 
   it("413 for a declared length over 16 MiB, after reading the body, before the key is checked", async () => {
