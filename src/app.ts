@@ -11,6 +11,7 @@ import { notFound, onError, validationHook } from "./api/error-response";
 import { generationApi } from "./api/generation";
 import { keyApi } from "./api/key";
 import { keysApi } from "./api/keys";
+import { modelApi } from "./api/model";
 import { modelsApi } from "./api/models";
 import { mountDocs } from "./api/openapi";
 import { providersApi } from "./api/providers";
@@ -26,6 +27,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route("/api/v1", keysApi);
   app.route("/api/v1", keyApi);
   app.route("/api/v1", modelsApi);
+  app.route("/api/v1", modelApi);
   app.route("/api/v1", providersApi);
   mountDocs(app);
   app.notFound(notFound);

@@ -1,14 +1,15 @@
 /**
- * The public model catalog in OpenRouter's shapes (API.md b11): `/models`, `/models/count` and
- * `/models/{author}/{slug}/endpoints`. Everything is read from the in-isolate catalog snapshot,
- * never from Postgres per request, and the per-model views are built once per snapshot.
+ * The model catalog in OpenRouter's shapes (API.md b11): `/models`, `/models/user`,
+ * `/models/count` and `/models/{author}/{slug}/endpoints` (`/model/{author}/{slug}` is
+ * model.ts). Everything is read from the in-isolate catalog snapshot, never from Postgres per
+ * request, and the per-model views are built once per snapshot.
  *
  * A model is listed once for its paid endpoints (`author/slug`) and once more as
  * `author/slug:free` when it has endpoints whose prompt and completion prices are both 0
  * (CONTRACT.md §2). The model-level price is the cheapest endpoint's, as OpenRouter shows it.
  */
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
-import { requestScope } from "../auth/middleware";
+import { requestScope, requireApiKey } from "../auth/middleware";
 import { getCatalog } from "../cache/routing-data";
 import type { CatalogSnapshot } from "../catalog/snapshot";
 import type { EndpointRow, ModelRow, ProviderRow } from "../db/queries/catalog";
@@ -28,9 +29,9 @@ import {
   modelListResponseSchema,
   type Pricing,
 } from "../schema/models";
-import { errorResponses } from "./openapi";
+import { bearerAuth, errorResponses } from "./openapi";
 
-const FREE_SUFFIX = ":free";
+export const FREE_SUFFIX = ":free";
 
 /** "0.000000150000" → "0.00000015", "2.000" → "2": numeric columns come back zero-padded. */
 export function trimDecimal(value: string): string {
@@ -148,24 +149,40 @@ export function resolveModel(
   return endpoints.length ? { model: base, endpoints, free: true } : null;
 }
 
-const viewsBySnapshot = new WeakMap<CatalogSnapshot, Model[]>();
+interface Views {
+  /** Newest first, as /models lists them. */
+  list: Model[];
+  byId: ReadonlyMap<string, Model>;
+}
 
-/** Every listed model (paid entries and `:free` variants), newest first; built once per snapshot. */
-export function modelViews(snapshot: CatalogSnapshot): Model[] {
-  let views = viewsBySnapshot.get(snapshot);
-  if (!views) {
-    views = [];
+const viewsBySnapshot = new WeakMap<CatalogSnapshot, Views>();
+
+function views(snapshot: CatalogSnapshot): Views {
+  let built = viewsBySnapshot.get(snapshot);
+  if (!built) {
+    const list: Model[] = [];
     for (const m of snapshot.models.values()) {
       const all = snapshot.endpointsByModel.get(m.id) ?? [];
       const paid = all.filter((e) => !isFree(e));
       const free = all.filter(isFree);
-      if (paid.length) views.push(modelView(m, paid, false));
-      if (free.length) views.push(modelView(m, free, true));
+      if (paid.length) list.push(modelView(m, paid, false));
+      if (free.length) list.push(modelView(m, free, true));
     }
-    views.sort((a, b) => b.created - a.created || a.id.localeCompare(b.id));
-    viewsBySnapshot.set(snapshot, views);
+    list.sort((a, b) => b.created - a.created || a.id.localeCompare(b.id));
+    built = { list, byId: new Map(list.map((v) => [v.id, v])) };
+    viewsBySnapshot.set(snapshot, built);
   }
-  return views;
+  return built;
+}
+
+/** Every listed model (paid entries and `:free` variants), newest first; built once per snapshot. */
+export function modelViews(snapshot: CatalogSnapshot): Model[] {
+  return views(snapshot).list;
+}
+
+/** The /models entry with exactly this id (`author/slug` or `author/slug:free`), if listed. */
+export function listedModel(snapshot: CatalogSnapshot, id: string): Model | undefined {
+  return views(snapshot).byId.get(id);
 }
 
 const listPrice = (m: Model) => Number(m.pricing.prompt) + Number(m.pricing.completion);
@@ -200,7 +217,8 @@ export function filterModels(
   return out;
 }
 
-async function catalog(c: Parameters<typeof requestScope>[0]): Promise<CatalogSnapshot> {
+/** The catalog snapshot, or a 503 the client may retry when it cannot be read. */
+export async function catalog(c: Parameters<typeof requestScope>[0]): Promise<CatalogSnapshot> {
   return getCatalog(requestScope(c)).catch((cause: unknown) => {
     throw new GatewayError(503, "server", "Model catalog unavailable, try again shortly", { cause });
   });
@@ -260,6 +278,32 @@ const listModelsRoute = createRoute({
   },
 });
 
+/**
+ * OpenRouter filters this list by the account's provider preferences, privacy settings and
+ * guardrails. Accounts here have none of those yet, so every model the catalog lists is one the
+ * key may route to, and the list is /models' (same filters, sort and pages) behind a key. The
+ * balance does not narrow it (a key out of credits still sees paid models, as on OpenRouter); a
+ * management key, which may use no model at all, gets the 403 inference gets.
+ */
+const listUserModelsRoute = createRoute({
+  method: "get",
+  path: "/models/user",
+  tags,
+  summary: "List the models the calling key may use",
+  description:
+    "With no per-account provider or privacy preferences yet, the same list as GET /models, behind an API key.",
+  security: bearerAuth,
+  middleware: requireApiKey,
+  request: { query: listModelsQuerySchema },
+  responses: {
+    200: {
+      description: "A page of models",
+      content: { "application/json": { schema: modelListResponseSchema } },
+    },
+    ...errorResponses(400, 401, 403, 503),
+  },
+});
+
 const countModelsRoute = createRoute({
   method: "get",
   path: "/models/count",
@@ -289,20 +333,27 @@ const modelEndpointsRoute = createRoute({
   },
 });
 
+/** One page of the filtered list, with the link to the next one (the same query, moved on). */
+function modelPage(snapshot: CatalogSnapshot, q: ListModelsQuery, requestUrl: string) {
+  const matched = filterModels(modelViews(snapshot), q);
+  const page = matched.slice(q.offset, q.offset + q.limit);
+  let next: string | null = null;
+  if (q.offset + q.limit < matched.length) {
+    const url = new URL(requestUrl);
+    url.searchParams.set("offset", String(q.offset + q.limit));
+    url.searchParams.set("limit", String(q.limit));
+    next = `${url.pathname}${url.search}`;
+  }
+  return { data: page, total_count: matched.length, links: { next } };
+}
+
 export const modelsApi = new OpenAPIHono<AppEnv>()
-  .openapi(listModelsRoute, async (c) => {
-    const q = c.req.valid("query");
-    const matched = filterModels(modelViews(await catalog(c)), q);
-    const page = matched.slice(q.offset, q.offset + q.limit);
-    let next: string | null = null;
-    if (q.offset + q.limit < matched.length) {
-      const url = new URL(c.req.url);
-      url.searchParams.set("offset", String(q.offset + q.limit));
-      url.searchParams.set("limit", String(q.limit));
-      next = `${url.pathname}${url.search}`;
-    }
-    return c.json({ data: page, total_count: matched.length, links: { next } }, 200);
-  })
+  .openapi(listModelsRoute, async (c) =>
+    c.json(modelPage(await catalog(c), c.req.valid("query"), c.req.url), 200),
+  )
+  .openapi(listUserModelsRoute, async (c) =>
+    c.json(modelPage(await catalog(c), c.req.valid("query"), c.req.url), 200),
+  )
   .openapi(countModelsRoute, async (c) => {
     const count = filterModels(modelViews(await catalog(c)), c.req.valid("query")).length;
     return c.json({ data: { count } }, 200);

@@ -1,7 +1,7 @@
 /**
- * Wire shapes of the catalog API (`/models`, `/models/{author}/{slug}/endpoints`,
- * `/models/count`, `/providers`) in OpenRouter's exact field names (API.md b11). Prices are
- * strings in USD per token, as OpenRouter sends them.
+ * Wire shapes of the catalog API (`/models`, `/model/{author}/{slug}`,
+ * `/models/{author}/{slug}/endpoints`, `/models/count`, `/providers`) in OpenRouter's exact field
+ * names (API.md b11). Prices are strings in USD per token, as OpenRouter sends them.
  */
 import { z } from "@hono/zod-openapi";
 
@@ -134,6 +134,8 @@ export const modelListResponseSchema = z
     links: z.object({ next: z.string().nullable() }),
   })
   .openapi("ModelListResponse");
+
+export const modelResponseSchema = z.object({ data: modelSchema }).openapi("ModelResponse");
 
 export const modelCountResponseSchema = z
   .object({ data: z.object({ count: z.number().int() }) })

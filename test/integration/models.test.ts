@@ -1,12 +1,15 @@
 import { env, exports } from "cloudflare:workers";
 import { inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateApiKey, hashApiKey, keyLabel } from "../../src/auth/api-key";
 import { createDb } from "../../src/db/client";
-import { endpoints, models, providers } from "../../src/db/schema";
+import { insertKey } from "../../src/db/queries/keys";
+import { accounts, apiKeys, endpoints, models, providers } from "../../src/db/schema";
 import {
   modelCountResponseSchema,
   modelEndpointsResponseSchema,
   modelListResponseSchema,
+  modelResponseSchema,
 } from "../../src/schema/models";
 
 // Rows of this file only: unique slugs, and a supported parameter no one else uses to filter by.
@@ -92,6 +95,17 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await db()
+    .delete(accounts)
+    .where(
+      inArray(
+        accounts.id,
+        db()
+          .select({ id: apiKeys.accountId })
+          .from(apiKeys)
+          .where(inArray(apiKeys.name, [`${run}-user`, `${run}-admin`])),
+      ),
+    );
+  await db()
     .delete(models)
     .where(inArray(models.id, [A, B, C]));
   await db()
@@ -99,7 +113,21 @@ afterAll(async () => {
     .where(inArray(providers.slug, [cheap, pricey]));
 });
 
-const get = (path: string) => exports.default.fetch(`http://gateway/api/v1${path}`);
+const get = (path: string, key?: string) =>
+  exports.default.fetch(`http://gateway/api/v1${path}`, {
+    headers: key ? { authorization: `Bearer ${key}` } : {},
+  });
+
+async function makeKey(name: string, management: boolean): Promise<string> {
+  const secret = generateApiKey(management);
+  await insertKey(db(), {
+    hash: await hashApiKey(secret),
+    label: keyLabel(secret),
+    name,
+    isManagement: management,
+  });
+  return secret;
+}
 
 async function list(query: string) {
   const res = await get(`/models?${query}`);
@@ -293,4 +321,76 @@ describe("GET /api/v1/models/:author/:slug/endpoints", () => {
       expect(body.error.message).toContain(id);
     },
   );
+});
+
+describe("GET /api/v1/model/:author/:slug", () => {
+  it("answers one model exactly as /models lists it, without a key", async () => {
+    const listed = (await list(`supported_parameters=${P}`)).data.find((m) => m.id === A);
+    const res = await get(`/model/${A}`);
+    expect(res.status).toBe(200);
+    expect(modelResponseSchema.parse(await res.json())).toEqual({ data: listed });
+  });
+
+  it.each([
+    [`${B}:free`, `${B}:free`, "Lab: beta (free)"],
+    // A percent-encoded colon, as OpenRouter's SDK sends it.
+    [`${B}%3Afree`, `${B}:free`, "Lab: beta (free)"],
+    [`${A}:nitro`, `${A}:nitro`, "Lab: alpha (nitro)"],
+    [`${A}:thinking`, `${A}:thinking`, "Lab: alpha (thinking)"],
+  ])("resolves the variant %s", async (path, id, name) => {
+    const res = await get(`/model/${path}`);
+    expect(res.status).toBe(200);
+    const { data } = modelResponseSchema.parse(await res.json());
+    expect(data).toMatchObject({ id, name });
+  });
+
+  it.each([
+    [`${author}/nope`, "not found"],
+    [`${A}:free`, "has no free endpoints"],
+    [`${B}:thinking`, "does not reason"],
+    [`${A}:online`, "no :online variant"],
+  ])("answers 404 in the error shape for %s", async (id, why) => {
+    const res = await get(`/model/${id}`);
+    expect(res.status).toBe(404);
+    const body = (await res.json()) as { error: { code: number; message: string; metadata: unknown } };
+    expect(body.error).toMatchObject({ code: 404, metadata: { error_type: "not_found", model: id } });
+    expect(body.error.message).toContain(id);
+    expect(body.error.message).toContain(why);
+  });
+});
+
+describe("GET /api/v1/models/user", () => {
+  it("lists what /models lists, with the same filters and pages, for an API key", async () => {
+    const key = await makeKey(`${run}-user`, false);
+    const res = await get(`/models/user?supported_parameters=${P}&limit=2`, key);
+    expect(res.status).toBe(200);
+    const body = modelListResponseSchema.parse(await res.json());
+    expect(ids(body)).toEqual([B, `${B}:free`]);
+    expect(body.total_count).toBe(3);
+    expect(body.links.next).toMatch(/^\/api\/v1\/models\/user\?.*offset=2/);
+  });
+
+  it.each([
+    ["no key", undefined, 401, "authentication"],
+    ["a bad key", "sk-sy-v1-nope", 401, "authentication"],
+  ])("refuses %s with %i", async (_name, key, status, type) => {
+    const res = await get("/models/user", key);
+    expect(res.status).toBe(status);
+    expect(await res.json()).toMatchObject({ error: { code: status, metadata: { error_type: type } } });
+  });
+
+  it("refuses a management key, which may use no model, with 403", async () => {
+    const res = await get("/models/user", await makeKey(`${run}-admin`, true));
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({
+      error: { code: 403, metadata: { error_type: "permission_denied" } },
+    });
+  });
+
+  it("refuses a bad query with a 400 naming it", async () => {
+    const key = await makeKey(`${run}-user`, false);
+    const res = await get("/models/user?limit=0", key);
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toContain("limit");
+  });
 });

@@ -32,6 +32,8 @@ describe("the API reference served by the Worker", { timeout: 30_000 }, () => {
       "/api/v1/credits",
       "/api/v1/models",
       "/api/v1/models/count",
+      "/api/v1/models/user",
+      "/api/v1/model/{author}/{slug}",
       "/api/v1/models/{author}/{slug}/endpoints",
       "/api/v1/providers",
     ]) {

@@ -32,6 +32,8 @@ describe("GET /api/v1/openapi.json", () => {
       ["/credits", ["get"]],
       ["/models", ["get"]],
       ["/models/count", ["get"]],
+      ["/models/user", ["get"]],
+      ["/model/{author}/{slug}", ["get"]],
       ["/models/{author}/{slug}/endpoints", ["get"]],
       ["/providers", ["get"]],
       ["/auth/keys", ["post"]],
@@ -53,6 +55,8 @@ describe("GET /api/v1/openapi.json", () => {
     // The exchange needs no key (the code is the credential); making a code by API does.
     expect(doc.paths["/auth/keys"].post.security).toEqual([]);
     expect(doc.paths["/auth/keys/code"].post.security).toEqual([{ bearerAuth: [] }]);
+    expect(doc.paths["/model/{author}/{slug}"].get.security).toEqual([]);
+    expect(doc.paths["/models/user"].get.security).toEqual([{ bearerAuth: [] }]);
     const params = doc.paths["/models"].get.parameters.map((p: { name: string }) => p.name);
     expect(params).toEqual(
       expect.arrayContaining(["output_modalities", "supported_parameters", "sort", "offset", "limit"]),
