@@ -4,6 +4,7 @@
  * schemas that validate.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { activityApi } from "./api/activity";
 import { authKeysApi } from "./api/auth-keys";
 import { authPage } from "./api/auth-page";
 import { mountChatCompletions } from "./api/chat-completions";
@@ -24,6 +25,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route("/", authPage);
   app.route("/api/v1", authKeysApi);
   app.route("/api/v1", generationApi);
+  app.route("/api/v1", activityApi);
   app.route("/api/v1", keysApi);
   app.route("/api/v1", keyApi);
   app.route("/api/v1", modelsApi);

@@ -30,6 +30,7 @@ describe("the API reference served by the Worker", { timeout: 30_000 }, () => {
       "/api/v1/keys/{hash}",
       "/api/v1/key",
       "/api/v1/credits",
+      "/api/v1/activity",
       "/api/v1/models",
       "/api/v1/models/count",
       "/api/v1/models/user",

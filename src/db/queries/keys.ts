@@ -125,6 +125,11 @@ export async function deleteKey(db: Db, hash: string): Promise<boolean> {
   return rows.length > 0;
 }
 
+export async function keyExists(db: Db, hash: string): Promise<boolean> {
+  const rows = await db.select({ hash: apiKeys.hash }).from(apiKeys).where(eq(apiKeys.hash, hash)).limit(1);
+  return rows.length > 0;
+}
+
 export async function accountExists(db: Db, id: string): Promise<boolean> {
   const rows = await db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, id)).limit(1);
   return rows.length > 0;

@@ -30,6 +30,7 @@ describe("GET /api/v1/openapi.json", () => {
       ["/key", ["get"]],
       ["/auth/key", ["get"]],
       ["/credits", ["get"]],
+      ["/activity", ["get"]],
       ["/models", ["get"]],
       ["/models/count", ["get"]],
       ["/models/user", ["get"]],
@@ -57,6 +58,13 @@ describe("GET /api/v1/openapi.json", () => {
     expect(doc.paths["/auth/keys/code"].post.security).toEqual([{ bearerAuth: [] }]);
     expect(doc.paths["/model/{author}/{slug}"].get.security).toEqual([]);
     expect(doc.paths["/models/user"].get.security).toEqual([{ bearerAuth: [] }]);
+    const activity = doc.paths["/activity"].get;
+    expect(activity.security).toEqual([{ bearerAuth: [] }]);
+    expect(activity.parameters.map((p: { name: string }) => p.name)).toEqual(
+      expect.arrayContaining(["date", "api_key_hash", "user_id", "workspace_id", "group_by"]),
+    );
+    expect(schemaName(activity.responses["200"].content["application/json"].schema)).toBe("ActivityResponse");
+    expect(Object.keys(activity.responses)).toEqual(expect.arrayContaining(["400", "401", "403", "404"]));
     const params = doc.paths["/models"].get.parameters.map((p: { name: string }) => p.name);
     expect(params).toEqual(
       expect.arrayContaining(["output_modalities", "supported_parameters", "sort", "offset", "limit"]),
