@@ -371,12 +371,14 @@ describe("GET /api/v1/models/user", () => {
   });
 
   it.each([
-    ["no key", undefined, 401, "authentication"],
-    ["a bad key", "sk-sy-v1-nope", 401, "authentication"],
-  ])("refuses %s with %i", async (_name, key, status, type) => {
+    ["no key", undefined],
+    ["an unknown key", "sk-sy-v1-nope"],
+  ])("refuses %s with 401", async (_name, key) => {
     const res = await get("/models/user", key);
-    expect(res.status).toBe(status);
-    expect(await res.json()).toMatchObject({ error: { code: status, metadata: { error_type: type } } });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({
+      error: { code: 401, metadata: { error_type: "authentication" } },
+    });
   });
 
   it("refuses a management key, which may use no model, with 403", async () => {
