@@ -11,7 +11,9 @@ import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { generateApiKey, hashApiKey, keyLabel } from "../../src/auth/api-key";
 import { loadCatalog } from "../../src/catalog/load";
+import type { Db } from "../../src/db/client";
 import { insertKey } from "../../src/db/queries/keys";
+import { settleGenerations } from "../../src/usage/record";
 import { freshDatabase } from "./support/fresh-database";
 import { MOCK_SECRETS, mockCatalog, seed } from "./support/test-catalog";
 import { type Gateway, startGateway } from "./support/workerd";
@@ -20,6 +22,8 @@ let gateway: Gateway;
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 let key: string;
 let admin: { key: string; hash: string };
+/** A key with requests on earlier days (activity), and its account. */
+let active: { hash: string; account: string };
 let client: OpenRouter;
 let adminClient: OpenRouter;
 const mockUrl = inject("mockProvidersUrl");
@@ -49,10 +53,53 @@ async function seedMore(databaseUrl: string): Promise<{ key: string; hash: strin
     const secret = generateApiKey(true);
     const hash = await hashApiKey(secret);
     await insertKey(drizzle(sql), { hash, label: keyLabel(secret), name: "admin", isManagement: true });
+    active = await seedActivity(drizzle(sql));
     return { key: secret, hash };
   } finally {
     await sql.end();
   }
+}
+
+const DAY_MS = 86_400_000;
+/** The UTC day `n` days before today, as YYYY-MM-DD. */
+const daysAgo = (n: number) => new Date(Date.now() - n * DAY_MS).toISOString().slice(0, 10);
+
+/**
+ * Requests of a key of its own on earlier days, written as the usage recorder writes them (today's
+ * are not in /activity: the day is not over). Noon, so a run across midnight keeps them in the window.
+ */
+async function seedActivity(db: Db): Promise<{ hash: string; account: string }> {
+  const secret = generateApiKey();
+  const hash = await hashApiKey(secret);
+  const { accountId: account } = await insertKey(db, {
+    hash,
+    label: keyLabel(secret),
+    name: "active",
+    credits: "10",
+  });
+  const row = (n: number, day: number, model: string, provider: [string, string], cost: string) => ({
+    id: `gen-${Math.floor(Date.now() / 1000)}-activity${n}`,
+    createdAt: `${daysAgo(day)}T12:00:0${n}.000Z`,
+    accountId: account,
+    keyHash: hash,
+    requestedModel: model,
+    model,
+    providerSlug: provider[0],
+    providerName: provider[1],
+    streamed: false,
+    status: 200,
+    tokensPrompt: 100 * n,
+    tokensCompletion: 10 * n,
+    tokensReasoning: n,
+    totalCost: cost,
+  });
+  const openai: [string, string] = ["mock-openai", "Mock OpenAI"];
+  await settleGenerations(db, [
+    row(1, 1, "test/gpt", openai, "0.00012"),
+    row(2, 1, "test/gpt", openai, "0.00024"),
+    row(3, 3, "test/local:free", ["mock-local", "Mock Local"], "0"),
+  ]);
+  return { hash, account };
 }
 
 beforeAll(async () => {
@@ -156,6 +203,64 @@ describe("the catalog", () => {
     await expect(client.endpoints.list({ author: "test", slug: "local" })).rejects.toMatchObject({
       statusCode: 404,
     });
+  });
+});
+
+describe("one model, the key's models, the count", () => {
+  it("models.get parses, and answers the model as models.list shows it", async () => {
+    const { result } = await client.models.list({});
+    const { data } = await client.models.get({ author: "test", slug: "gpt" });
+    expect(data).toEqual(result.data.find((m) => m.id === "test/gpt"));
+  });
+
+  it.each([
+    ["local:free", "test/local:free", "Test: test/local (free)"],
+    // Its free endpoint serves the plain id, so the plain id resolves to the :free entry.
+    ["local", "test/local:free", "Test: test/local (free)"],
+    ["gpt:nitro", "test/gpt:nitro", "Test: test/gpt (nitro)"],
+  ])("models.get resolves %s", async (slug, id, name) => {
+    const { data } = await client.models.get({ author: "test", slug });
+    expect(data).toMatchObject({ id, name });
+  });
+
+  it("models.get shows :thinking with reasoning on, for a model that reasons", async () => {
+    const { data } = await client.models.get({ author: "test", slug: "thinker:thinking" });
+    expect(data.reasoning).toEqual({
+      mandatory: false,
+      supportedEfforts: ["high", "low"],
+      defaultEnabled: true,
+      defaultEffort: "medium",
+    });
+  });
+
+  it.each(["nope", "gpt:thinking", "gpt:online", "gpt:free"])(
+    "models.get of test/%s is the SDK's NotFound",
+    async (slug) => {
+      await expect(client.models.get({ author: "test", slug })).rejects.toMatchObject({
+        statusCode: 404,
+        name: "NotFoundResponseError",
+      });
+    },
+  );
+
+  it("models.listForUser parses, and lists what models.list does", async () => {
+    const { result } = await client.models.list({});
+    const mine = await client.models.listForUser({ bearer: key }, {});
+    expect(mine.result.data).toEqual(result.data);
+    expect(mine.result.totalCount).toBe(result.totalCount);
+  });
+
+  it("models.listForUser refuses the admin token (it may use no model) with the SDK's Forbidden", async () => {
+    await expect(client.models.listForUser({ bearer: admin.key }, {})).rejects.toMatchObject({
+      statusCode: 403,
+      name: "ForbiddenResponseError",
+    });
+  });
+
+  it("models.count parses, and counts what models.list lists", async () => {
+    const { result } = await client.models.list({ outputModalities: "all" });
+    const { data } = await client.models.count({ outputModalities: "all" });
+    expect(data.count).toBe(result.data.length);
   });
 });
 
@@ -303,5 +408,65 @@ describe("generation records", () => {
       ["test/broken", "Mock OpenAI B", 429],
       ["test/gpt", "Mock OpenAI", 200],
     ]);
+  });
+});
+
+describe("activity", () => {
+  it("analytics.getUserActivity parses, with the key's requests summed per day, model and endpoint", async () => {
+    const { data } = await adminClient.analytics.getUserActivity({ apiKeyHash: active.hash });
+    expect(data).toEqual([
+      {
+        date: daysAgo(1),
+        model: "test/gpt",
+        modelPermaslug: "test/gpt",
+        endpointId: "test/gpt@mock-openai",
+        providerName: "Mock OpenAI",
+        usage: 0.00036,
+        byokUsageInference: 0,
+        requests: 2,
+        promptTokens: 300,
+        completionTokens: 30,
+        reasoningTokens: 3,
+      },
+      {
+        date: daysAgo(3),
+        model: "test/local:free",
+        modelPermaslug: "test/local",
+        endpointId: "test/local@mock-local",
+        providerName: "Mock Local",
+        usage: 0,
+        byokUsageInference: 0,
+        requests: 1,
+        promptTokens: 300,
+        completionTokens: 30,
+        reasoningTokens: 3,
+      },
+    ]);
+  });
+
+  it("takes the SDK's date, workspace and group_by, naming the workspace", async () => {
+    const { data } = await adminClient.analytics.getUserActivity({
+      date: daysAgo(1),
+      workspaceId: active.account,
+      groupBy: "workspace",
+    });
+    expect(data).toEqual([
+      expect.objectContaining({
+        endpointId: "test/gpt@mock-openai",
+        requests: 2,
+        workspaceId: active.account,
+      }),
+    ]);
+  });
+
+  it("is the SDK's Forbidden for an API key, and BadRequest for a date outside the window", async () => {
+    await expect(client.analytics.getUserActivity()).rejects.toMatchObject({
+      statusCode: 403,
+      name: "ForbiddenResponseError",
+    });
+    await expect(adminClient.analytics.getUserActivity({ date: daysAgo(0) })).rejects.toMatchObject({
+      statusCode: 400,
+      name: "BadRequestResponseError",
+    });
   });
 });
