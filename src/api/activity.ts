@@ -92,12 +92,10 @@ export const activityApi = new OpenAPIHono<AuthedEnv>({ defaultHook: validationH
   route,
   async (c) => {
     const q = c.req.valid("query");
-    if (q.user_id !== undefined) {
-      throw new GatewayError(
-        400,
-        "invalid_request",
-        "user_id filters by organization member, and accounts here have no members: leave it out",
-      );
+    // A user is an account here (userIdOf): user_id and workspace_id name the same thing.
+    const accountId = q.user_id?.slice("user_".length) ?? q.workspace_id;
+    if (q.user_id !== undefined && q.workspace_id !== undefined && accountId !== q.workspace_id) {
+      throw new GatewayError(400, "invalid_request", "user_id and workspace_id name different accounts");
     }
     const { from, to } = activityRange(Date.now(), q.date);
     const db = createDb(c.env.HYPERDRIVE.connectionString);
@@ -107,11 +105,11 @@ export const activityApi = new OpenAPIHono<AuthedEnv>({ defaultHook: validationH
           from,
           to,
           keyHash: q.api_key_hash,
-          accountId: q.workspace_id,
+          accountId,
           byAccount: q.group_by === "workspace",
         }),
         q.api_key_hash === undefined ? true : keyExists(db, q.api_key_hash),
-        q.workspace_id === undefined ? true : accountExists(db, q.workspace_id),
+        accountId === undefined ? true : accountExists(db, accountId),
       ]),
       dbTimeoutMs(c.env),
       "activity read",
@@ -120,7 +118,13 @@ export const activityApi = new OpenAPIHono<AuthedEnv>({ defaultHook: validationH
     });
     // A filter naming nothing is more likely a typo than a quiet key: say so rather than answer [].
     if (!keyFound) throw new GatewayError(404, "not_found", `No key with hash ${q.api_key_hash}`);
-    if (!accountFound) throw new GatewayError(404, "not_found", `No workspace with id ${q.workspace_id}`);
+    if (!accountFound) {
+      throw new GatewayError(
+        404,
+        "not_found",
+        `No ${q.user_id ? `user ${q.user_id}` : `workspace with id ${accountId}`}`,
+      );
+    }
     const catalog = await getCatalog(requestScope(c)).catch(() => null);
     return c.json({ data: rows.map((row) => activityItem(row, catalog)) }, 200);
   },

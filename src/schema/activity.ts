@@ -14,10 +14,17 @@ export const activityQuerySchema = z.object({
     .regex(/^[0-9a-f]{64}$/, "a key's SHA-256 hash: 64 lowercase hex digits, as /keys returns it")
     .optional()
     .openapi({ description: "Only the requests of this API key" }),
-  user_id: z.string().optional().openapi({
-    description:
-      "OpenRouter's organization-member filter. Accounts here have no members: the parameter is refused (400)",
-  }),
+  user_id: z
+    .string()
+    .regex(
+      /^user_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+      "a user id as OAuth's exchange and error bodies give it: user_<account id>",
+    )
+    .optional()
+    .openapi({
+      description:
+        "Only this user's requests. A user here is an account (`user_<account id>`, as OAuth's exchange answers)",
+    }),
   workspace_id: z
     .uuid({ error: "a workspace (account) id, a UUID" })
     .optional()

@@ -189,11 +189,19 @@ describe("GET /api/v1/activity", () => {
     ]);
   });
 
-  it("narrows to one account with workspace_id", async () => {
-    expect(await rows(`workspace_id=${keyA.account}&date=2025-03-14`)).toEqual([
+  it.each([
+    ["workspace_id", (account: string) => account],
+    ["user_id", (account: string) => `user_${account}`],
+  ])("narrows to one account with %s", async (param, idOf) => {
+    expect(await rows(`${param}=${idOf(keyA.account)}&date=2025-03-14`)).toEqual([
       item("2025-03-14", GPT, PA, { requests: 3, usage: 0.6, tokens: [60, 30, 3] }),
       ...LAST_DAY.slice(1),
     ]);
+  });
+
+  it("refuses user_id and workspace_id naming different accounts", async () => {
+    const res = await activity(`user_id=user_${keyA.account}&workspace_id=${keyB.account}`);
+    expect(res.status).toBe(400);
   });
 
   it("splits rows per account with group_by=workspace, naming each", async () => {
@@ -240,6 +248,7 @@ describe("GET /api/v1/activity", () => {
   it.each([
     ["api_key_hash", "a".repeat(64), "No key with hash"],
     ["workspace_id", "00000000-0000-4000-8000-000000000000", "No workspace with id"],
+    ["user_id", "user_00000000-0000-4000-8000-000000000000", "No user"],
   ])("answers 404 for an unknown %s", async (param, value, says) => {
     const res = await activity(`${param}=${value}`);
     expect(res.status).toBe(404);
