@@ -8,6 +8,7 @@ import { activityApi } from "./api/activity";
 import { authKeysApi } from "./api/auth-keys";
 import { authPage } from "./api/auth-page";
 import { mountChatCompletions } from "./api/chat-completions";
+import { apiCors } from "./api/cors";
 import { notFound, onError, validationHook } from "./api/error-response";
 import { generationApi } from "./api/generation";
 import { keyApi } from "./api/key";
@@ -21,6 +22,8 @@ import type { AppEnv } from "./env";
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.get("/health", (c) => c.json({ ok: true }));
+  // Before every /api/v1 route, chat's preflight included (the fetch entry sends OPTIONS here).
+  app.use("/api/v1/*", apiCors);
   mountChatCompletions(app);
   app.route("/", authPage);
   app.route("/api/v1", authKeysApi);

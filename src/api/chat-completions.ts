@@ -26,6 +26,7 @@ import { compressionRequested } from "../transforms";
 import { countPromptTokens } from "../transforms/tokens";
 import { newGenerationId } from "../usage/generation-id";
 import { ChatRun } from "./chat-run";
+import { CORS_HEADERS } from "./cors";
 import { errorResponse, gatewayErrorOf, invalidRequest, notFound, onError } from "./error-response";
 import { API_PREFIX, bearerAuth, errorResponses } from "./openapi";
 import { limitBody, readJsonBody } from "./request-body";
@@ -207,7 +208,7 @@ async function streamResponse(
     "x-accel-buffering": "no",
     ...(early.kind === "served"
       ? run.responseHeaders(early.served, timing(early.served.sentAt))
-      : { "x-generation-id": run.id }),
+      : { ...CORS_HEADERS, "x-generation-id": run.id }),
   };
   return new Response(body, { status: 200, headers });
 }

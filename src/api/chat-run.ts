@@ -23,6 +23,7 @@ import { inFlightSpend, type Reservation } from "../usage/in-flight";
 import type { GenerationRow } from "../usage/record";
 import { recordGeneration } from "../usage/sink";
 import { applySpend, checkSpend } from "../usage/spend";
+import { CORS_HEADERS } from "./cors";
 
 export interface ChatRunInit {
   request: ChatRequest;
@@ -179,6 +180,7 @@ export class ChatRun {
 
   responseHeaders(served: Served, serverTiming: string): Record<string, string> {
     const headers: Record<string, string> = {
+      ...CORS_HEADERS,
       "x-generation-id": this.id,
       "server-timing": serverTiming,
       "x-switchyard-model": served.attempt.modelId,

@@ -14,10 +14,12 @@ import {
   GatewayError,
   rateLimitHeaders,
 } from "../errors";
+import { CORS_HEADERS } from "./cors";
 
 /** `extra` adds headers of the caller's, e.g. the `X-Generation-Id` a failure was recorded under. */
 export function errorResponse(c: Context, err: GatewayError, extra: Record<string, string> = {}): Response {
-  const headers: Record<string, string> = { ...extra };
+  // CORS here too: the chat route's errors skip the router's middleware (./cors.ts).
+  const headers: Record<string, string> = { ...CORS_HEADERS, ...extra };
   const retryAfter = retryAfterOf(err);
   if (retryAfter !== undefined) headers["Retry-After"] = String(Math.ceil(retryAfter));
   // Only on 429s of our own limiters: an upstream's limits are not ours to report (API.md b1).

@@ -375,3 +375,54 @@ describe("a refused request gets the error envelope", () => {
     );
   });
 });
+
+describe("browser apps may call the API from any origin (CORS)", () => {
+  const ORIGIN = { origin: "https://app.example" };
+
+  it("answers a preflight for chat with any requested header, before any key", async () => {
+    const res = await exports.default.fetch(URL_, {
+      method: "OPTIONS",
+      headers: {
+        ...ORIGIN,
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization, content-type, http-referer, x-title",
+      },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.get("access-control-allow-origin")).toBe("*");
+    expect(res.headers.get("access-control-allow-methods")).toContain("POST");
+    expect(res.headers.get("access-control-allow-headers")).toBe(
+      "authorization,content-type,http-referer,x-title",
+    );
+    expect(res.headers.get("access-control-max-age")).toBe("86400");
+  });
+
+  it("lets the app read a served answer and the headers that say who served it", async () => {
+    for (const stream of [false, true]) {
+      const res = await post(JSON.stringify({ ...hi, stream }), {
+        ...ORIGIN,
+        "content-type": "application/json",
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get("access-control-allow-origin")).toBe("*");
+      expect(res.headers.get("access-control-expose-headers")).toMatch(/X-Generation-Id/);
+      await res.text();
+    }
+  });
+
+  it("and its refusals", async () => {
+    const res = await post(JSON.stringify(hi), { ...ORIGIN, "content-type": "application/json" }, "");
+    expect(res.status).toBe(401);
+    expect(res.headers.get("access-control-allow-origin")).toBe("*");
+  });
+
+  it("covers the other routes too", async () => {
+    const res = await exports.default.fetch("http://gateway/api/v1/models", { headers: ORIGIN });
+    expect(res.headers.get("access-control-allow-origin")).toBe("*");
+    const preflight = await exports.default.fetch("http://gateway/api/v1/auth/keys", {
+      method: "OPTIONS",
+      headers: { ...ORIGIN, "access-control-request-method": "POST" },
+    });
+    expect(preflight.status).toBe(204);
+  });
+});
