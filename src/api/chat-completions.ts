@@ -19,6 +19,7 @@ import { adapterFor } from "../providers/registry";
 import { executeCompletion, executeStream, type ServedStream } from "../routing/execute";
 import { type Attempt, planRoute } from "../routing/plan";
 import { completionBody, sseBody } from "../routing/respond";
+import { routerMetadataRequested, routingStrategy } from "../routing/router-metadata";
 import { chatCompletionChunkSchema, chatCompletionSchema } from "../schema/chat-completion";
 import { type ChatRequest, chatRequestSchema } from "../schema/chat-request";
 import { isPlainChatRequest } from "../schema/chat-request-guard";
@@ -143,6 +144,7 @@ export async function chatCompletions(c: Context<AuthedEnv>): Promise<Response> 
     headers: c.req.raw.headers,
   });
   if (plan.attempts.length === 0) throw run.noEndpointsError(plan, catalog, request);
+  if (routerMetadataRequested(c.req.raw.headers)) run.reportRouting(plan.attempts, routingStrategy(request));
 
   const settings = settingsOf(c.env);
   const deps = {
@@ -170,6 +172,7 @@ export async function chatCompletions(c: Context<AuthedEnv>): Promise<Response> 
       },
       usage,
     );
+    if (run.routerMetadata) body.openrouter_metadata = run.routerMetadata(served);
     // A Response of our own: hono's c.json/c.body merge headers through a Headers object per call.
     const headers = run.responseHeaders(served, serverTiming(startedAt, queriesBefore, served.sentAt));
     headers["content-type"] = "application/json";
@@ -199,6 +202,7 @@ async function streamResponse(
     stamp: (served) => run.stamp(served.attempt),
     unservedStamp: run.unservedStamp(),
     finish: (outcome, served) => run.settleStream(outcome, served),
+    metadata: run.routerMetadata,
     keepAliveMs: 5_000,
     clientSignal: c.req.raw.signal,
   });

@@ -13,8 +13,10 @@ import type { Prepared, Served, ServedStream } from "../routing/execute";
 import { dropUnsupportedParameters } from "../routing/parameters";
 import { type Attempt, type Plan, parseModelId, requestedModels } from "../routing/plan";
 import type { Stamp, StreamOutcome } from "../routing/respond";
+import { buildRouterMetadata } from "../routing/router-metadata";
 import type { Usage } from "../schema/chat-completion";
 import type { ChatRequest } from "../schema/chat-request";
+import type { RouterMetadata, RoutingStrategy } from "../schema/router-metadata";
 import { compressionRequested, fitToContext } from "../transforms";
 import { endpointPrices, isFree, priceUsage } from "../usage/cost";
 import { formatDecimal, toNumber } from "../usage/decimal";
@@ -58,6 +60,11 @@ export class ChatRun {
   private reservation: Reservation | undefined;
   /** Priced or recorded as failed: an attempt still starting (the client left mid-routing) holds nothing. */
   private settled = false;
+  /**
+   * The answer's `openrouter_metadata`, built at the end of its body; set by `reportRouting` only
+   * when the client asked for it. Undefined otherwise, so a request without the header builds nothing.
+   */
+  routerMetadata: ((served: Served) => RouterMetadata) | undefined;
 
   constructor({ request, headers, ...init }: ChatRunInit) {
     this.id = init.id;
@@ -157,6 +164,24 @@ export class ChatRun {
       secret: (name) => secretOf(env, name),
     };
     return { request: req, target };
+  }
+
+  /**
+   * The client asked for router metadata: keep the plan's attempts (catalog rows, not the
+   * request) for the answer's `openrouter_metadata`. A method of the run, so the closure holds
+   * the run and the plan, never the request.
+   */
+  reportRouting(candidates: readonly Attempt[], strategy: RoutingStrategy): void {
+    this.routerMetadata = (served) =>
+      buildRouterMetadata({
+        requested: this.attribution.requestedModel,
+        strategy,
+        candidates,
+        served: served.attempt,
+        log: served.log,
+        compression: this.compression.get(served.attempt),
+        generationTimeMs: Date.now() - served.sentAt,
+      });
   }
 
   stamp(attempt: Attempt): Stamp {

@@ -12,6 +12,7 @@ import type {
   FinishReason,
   Usage,
 } from "../schema/chat-completion";
+import type { RouterMetadata } from "../schema/router-metadata";
 import { SSE_KEEPALIVE, sseFrame } from "../sse/encode";
 
 const encoder = new TextEncoder();
@@ -134,6 +135,11 @@ export interface SseOptions {
   unservedStamp: Stamp;
   /** Usage with cost for the final chunk; called once, when the stream ends for any reason. */
   finish: (outcome: StreamOutcome, served: ServedStream | undefined) => Usage;
+  /**
+   * The `openrouter_metadata` of the usage chunk, when the client asked for it: called once,
+   * after `finish`, for a stream that was served and did not end in an error.
+   */
+  metadata?: ((served: ServedStream) => RouterMetadata) | undefined;
   /** The longest the client waits for a byte: a keep-alive comment fills any longer silence. */
   keepAliveMs: number;
   /** The client's request signal: aborted when the client hangs up. */
@@ -275,7 +281,12 @@ export function sseBody(opts: SseOptions): ReadableStream<Uint8Array> {
       };
       frames += sseFrame({ ...chunkOf(base, [errorChoice], null), error: inBandError(outcome.error) });
     }
-    frames += sseFrame({ ...chunkOf(base, [], null), usage });
+    const metadata = served && !outcome.error && opts.metadata ? opts.metadata(served) : undefined;
+    frames += sseFrame(
+      metadata
+        ? { ...chunkOf(base, [], null), usage, openrouter_metadata: metadata }
+        : { ...chunkOf(base, [], null), usage },
+    );
     write(encoder.encode(`${frames}data: [DONE]\n\n`));
     pipe.close();
   };

@@ -6,6 +6,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import { reasoningDetailSchema, toolCallSchema } from "./chat-request";
+import { routerMetadataSchema } from "./router-metadata";
 
 /** The only finish reasons clients see; the provider's own is kept in `native_finish_reason`. */
 export const FINISH_REASONS = ["stop", "length", "tool_calls", "content_filter", "error"] as const;
@@ -83,6 +84,8 @@ export const chatCompletionSchema = z
     service_tier: z.string().nullable().optional(),
     choices: z.array(choiceSchema),
     usage: usageSchema,
+    /** Only with `X-OpenRouter-Metadata: enabled`. */
+    openrouter_metadata: routerMetadataSchema.optional(),
   })
   .openapi("ChatCompletion");
 export type ChatCompletion = z.infer<typeof chatCompletionSchema>;
@@ -125,6 +128,8 @@ export const chatCompletionChunkSchema = z
     choices: z.array(chunkChoiceSchema),
     usage: usageSchema.optional(),
     error: choiceErrorSchema.optional(),
+    /** On the final usage chunk only, with `X-OpenRouter-Metadata: enabled`. */
+    openrouter_metadata: routerMetadataSchema.optional(),
   })
   .openapi("ChatCompletionChunk");
 export type ChatCompletionChunk = z.infer<typeof chatCompletionChunkSchema>;

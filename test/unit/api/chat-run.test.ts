@@ -42,6 +42,67 @@ describe("ChatRun", () => {
   });
 });
 
+describe("ChatRun router metadata (X-OpenRouter-Metadata)", () => {
+  const catalog = catalogOf({ "m/a": [{ provider: "p1" }, { provider: "p2" }] });
+  const attempts: Attempt[] = catalog.endpointsByModel.get("m/a")!.map((endpoint) => ({
+    modelId: "m/a",
+    model: catalog.models.get("m/a")!,
+    endpoint,
+    provider: catalog.providers.get(endpoint.providerSlug)!,
+  }));
+  const newRun = (request: ReturnType<typeof chat>) =>
+    new ChatRun({
+      request,
+      key: { accountId: "acc", hash: "h" } as KeyRecord,
+      env: {} as RequestScope["env"],
+      scope: { env: {} as RequestScope["env"] },
+      promptTokens: 10,
+      id: "gen-5",
+      startedAt: 1_700_000_000_000,
+      headers: new Headers(),
+    });
+
+  it("builds nothing unless asked", () => {
+    expect(newRun(chat({ model: "m/a" })).routerMetadata).toBeUndefined();
+  });
+
+  it("once asked, reports the served attempt, and the closure keeps the plan but not the request", async () => {
+    let request: ReturnType<typeof chat> | undefined = chat({
+      models: ["m/a", "m/b"],
+      messages: [{ role: "user", content: "x".repeat(1_000_000) }],
+    });
+    const held = new WeakRef(request);
+    const run = newRun(request);
+    run.reportRouting(attempts, "fallback");
+    request = undefined;
+    await collectGarbage();
+    expect(held.deref()).toBeUndefined();
+
+    const [first, second] = attempts as [Attempt, Attempt];
+    const metadata = run.routerMetadata?.({
+      attempt: second,
+      log: [
+        { provider: first.provider.slug, model: "m/a", status: 429, latencyMs: 1 },
+        { provider: second.provider.slug, model: "m/a", status: 200, latencyMs: 1 },
+      ],
+      sentAt: Date.now() - 50,
+      firstByteAt: Date.now(),
+    });
+    expect(metadata).toMatchObject({
+      requested: "m/a",
+      strategy: "fallback",
+      attempt: 2,
+      summary: "available=2, selected=P2",
+      attempts: [
+        { provider: "P1", status: 429 },
+        { provider: "P2", status: 200 },
+      ],
+      generation_time: expect.any(Number),
+    });
+    expect(metadata?.generation_time).toBeGreaterThanOrEqual(50);
+  });
+});
+
 describe("ChatRun.settleStream for a stream no provider served", () => {
   it("gives the usage chunk every field a served stream's has, all zero", () => {
     // The failure is recorded: to a queue that takes it, here.

@@ -11,6 +11,7 @@ import type { ChunkSource } from "../../../src/routing/chunk-source";
 import type { ServedStream } from "../../../src/routing/execute";
 import { type SseOptions, type StreamOutcome, sseBody } from "../../../src/routing/respond";
 import { chatCompletionChunkSchema, type Usage } from "../../../src/schema/chat-completion";
+import type { RouterMetadata } from "../../../src/schema/router-metadata";
 import { catalogOf } from "./catalog-rows";
 
 const catalog = catalogOf({ "m/a": [{ provider: "p1" }] });
@@ -358,6 +359,68 @@ describe("sseBody: routing still pending when the response was committed", () =>
     expect(fs.at(-1)).toBe("[DONE]");
     expect(finishes).toHaveLength(1);
     expect(finishes[0]).toMatchObject({ served: undefined, outcome: { error: { status: 503 } } });
+  });
+});
+
+describe("sseBody: router metadata (X-OpenRouter-Metadata: enabled)", () => {
+  const METADATA: RouterMetadata = {
+    requested: "m/a",
+    strategy: "direct",
+    region: null,
+    summary: "available=1, selected=P1",
+    attempt: 1,
+    is_byok: false,
+    endpoints: { total: 1, available: [{ provider: "P1", model: "m/a", selected: true }] },
+    attempts: [{ provider: "P1", model: "m/a", status: 200 }],
+    pipeline: [],
+    generation_time: 7,
+  };
+  const metadataFor = () => {
+    const calls: { served: ServedStream; finishedBefore: boolean }[] = [];
+    let finished = false;
+    const opts: Partial<SseOptions> = {
+      finish: () => {
+        finished = true;
+        return USAGE;
+      },
+      metadata: (served) => {
+        calls.push({ served, finishedBefore: finished });
+        return METADATA;
+      },
+    };
+    return { opts, calls };
+  };
+
+  it("is on the usage chunk only, built once after finish, for the stream that served", async () => {
+    const { served } = fakeServed([content("Hel")], [content("lo"), finish("stop", "stop")]);
+    const { opts, calls } = metadataFor();
+    const fs = frames(await readAll(body(served, opts).stream));
+
+    const withMetadata = fs.filter((f) => typeof f === "object" && "openrouter_metadata" in f);
+    expect(withMetadata).toEqual([
+      expect.objectContaining({ choices: [], usage: USAGE, openrouter_metadata: METADATA }),
+    ]);
+    expect(fs.at(-2)).toBe(withMetadata[0]);
+    expect(chatCompletionChunkSchema.parse(withMetadata[0])).toMatchObject({ openrouter_metadata: METADATA });
+    expect(calls).toEqual([{ served, finishedBefore: true }]);
+  });
+
+  it("is absent when the stream ends in an error, and when routing failed after the commit", async () => {
+    const cut = fakeServed([content("Hel")], [new TypeError("socket closed")]);
+    const a = metadataFor();
+    const afterContent = frames(await readAll(body(cut.served, a.opts).stream));
+    const b = metadataFor();
+    const unserved = frames(
+      await readAll(
+        body(Promise.reject(new GatewayError(503, "provider_overloaded", "busy")), b.opts).stream,
+      ),
+    );
+    for (const fs of [afterContent, unserved]) {
+      expect(fs.find(isUsage)).toBeDefined();
+      expect(fs.some((f) => typeof f === "object" && "openrouter_metadata" in f)).toBe(false);
+    }
+    expect(a.calls).toEqual([]);
+    expect(b.calls).toEqual([]);
   });
 });
 
