@@ -66,10 +66,14 @@ async function eventually<T>(
  * Opens a stream of the mock's slow model (one piece every 200 ms) and reads it up to its first
  * content ("Hello from the mock…").
  */
-async function openStream(messages: { role: string; content: string }[], signal: AbortSignal) {
+async function openStream(
+  messages: { role: string; content: string }[],
+  signal: AbortSignal,
+  headers: Record<string, string> = {},
+) {
   const res = await fetch(`${gateway.baseUrl}/chat/completions`, {
     method: "POST",
-    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+    headers: { authorization: `Bearer ${key}`, "content-type": "application/json", ...headers },
     body: JSON.stringify({ model: "test/drip", messages, stream: true }),
     signal,
   });
@@ -146,7 +150,11 @@ describe("a client that leaves while the provider is silent", () => {
 });
 
 describe("an open stream", () => {
-  it("keeps its generation's state but not the prompt it was asked", async () => {
+  // With router metadata on, the run also keeps the plan and a closure for the final chunk.
+  it.each<[string, Record<string, string>]>([
+    ["", {}],
+    [", with router metadata", { "X-OpenRouter-Metadata": "enabled" }],
+  ])("keeps its generation's state but not the prompt it was asked%s", async (_name, headers) => {
     const marker = `PROMPT-${randomUUID()}`;
     const client = new AbortController();
     // The marker leads a long system message: the mock echoes only the last user message, so the
@@ -157,6 +165,7 @@ describe("an open stream", () => {
         { role: "user", content: "Say hello." },
       ],
       client.signal,
+      headers,
     );
     try {
       // V8 collects garbage before a snapshot. (Booleans: a failure must not print megabytes.)
