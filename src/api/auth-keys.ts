@@ -12,10 +12,12 @@ import type { Context } from "hono";
 import { generateApiKey, hashApiKey, keyLabel } from "../auth/api-key";
 import { type AuthedEnv, requireApiKey } from "../auth/middleware";
 import { AUTH_CODE_TTL_MINUTES, generateAuthCode, userIdOf, verifierMatches } from "../auth/pkce";
-import { createDb } from "../db/client";
+import { createDb, type Db } from "../db/client";
 import { findAuthCode, insertAuthCode, redeemAuthCode } from "../db/queries/auth-codes";
+import type { KeyRecord } from "../db/queries/keys";
 import { GatewayError } from "../errors";
 import {
+  type CodeRequest,
   createAuthCodeBodySchema,
   createAuthCodeResponseSchema,
   exchangeAuthCodeBodySchema,
@@ -128,20 +130,35 @@ export const authKeysApi = new OpenAPIHono<AuthedEnv>()
     }
     const request = toCodeRequest(body);
     const code = generateAuthCode();
-    const { createdAt } = await insertAuthCode(createDb(c.env.HYPERDRIVE.connectionString), {
-      codeHash: await hashApiKey(code),
-      accountId: key.accountId,
-      approvedByKeyHash: key.hash,
-      callbackUrl: request.callback?.toString() ?? null,
-      codeChallenge: request.challenge?.value ?? null,
-      codeChallengeMethod: request.challenge?.method ?? null,
-      keyName: request.keyName,
-      keyLimit: request.limit === null ? null : toDecimalString(request.limit),
-      keyLimitReset: request.limitReset,
-      keyExpiresAt: request.keyExpiresAt,
-    });
+    const { createdAt } = await storeAuthCode(
+      createDb(c.env.HYPERDRIVE.connectionString),
+      code,
+      key,
+      request,
+    );
     return c.json({ data: { id: code, app_id: 0, created_at: createdAt.toISOString() } }, 200);
   });
+
+/** Stores `code` (its hash) for what `request` asks, approved by `approver`: for the API and the page. */
+export async function storeAuthCode(
+  db: Db,
+  code: string,
+  approver: Pick<KeyRecord, "accountId" | "hash">,
+  request: CodeRequest,
+): Promise<{ createdAt: Date }> {
+  return insertAuthCode(db, {
+    codeHash: await hashApiKey(code),
+    accountId: approver.accountId,
+    approvedByKeyHash: approver.hash,
+    callbackUrl: request.callback?.toString() ?? null,
+    codeChallenge: request.challenge?.value ?? null,
+    codeChallengeMethod: request.challenge?.method ?? null,
+    keyName: request.keyName,
+    keyLimit: request.limit === null ? null : toDecimalString(request.limit),
+    keyLimitReset: request.limitReset,
+    keyExpiresAt: request.keyExpiresAt,
+  });
+}
 
 // After the POST routes, so these see every other method.
 authKeysApi.all("/auth/keys", methodNotAllowed);

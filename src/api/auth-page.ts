@@ -15,14 +15,13 @@ import { hashApiKey } from "../auth/api-key";
 import { callbackWithCode, generateAuthCode } from "../auth/pkce";
 import { createDb } from "../db/client";
 import { describeDbError } from "../db/errors";
-import { insertAuthCode } from "../db/queries/auth-codes";
 import { findKeyRecord, type KeyRecord } from "../db/queries/keys";
 import type { AppEnv } from "../env";
 import { GatewayError } from "../errors";
 import { type AuthPageParams, authPageParamsSchema, type CodeRequest, toCodeRequest } from "../schema/auth";
+import { storeAuthCode } from "./auth-keys";
 import { renderCodePage, renderConsentPage, renderInvalidLinkPage } from "./auth-page-view";
 import { describeZodError, errorResponse } from "./error-response";
-import { toDecimalString } from "./keys";
 
 const PARAM_NAMES = [
   "callback_url",
@@ -128,18 +127,7 @@ export const authPage = new Hono<AppEnv>()
 
       const code = generateAuthCode();
       try {
-        await insertAuthCode(db, {
-          codeHash: await hashApiKey(code),
-          accountId: key.accountId,
-          approvedByKeyHash: key.hash,
-          callbackUrl: request.callback?.toString() ?? null,
-          codeChallenge: request.challenge?.value ?? null,
-          codeChallengeMethod: request.challenge?.method ?? null,
-          keyName: request.keyName,
-          keyLimit: request.limit === null ? null : toDecimalString(request.limit),
-          keyLimitReset: null,
-          keyExpiresAt: null,
-        });
+        await storeAuthCode(db, code, key, request);
       } catch (error) {
         console.error(`auth page: storing the code failed: ${describeDbError(error)}`);
         return again(503, "The approval could not be stored. Try again in a moment.");
