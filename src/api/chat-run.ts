@@ -395,10 +395,13 @@ export class ChatRun {
       const widest = largestWindow(plan.excluded.context_length ?? [], catalog);
       if (widest) return contextLengthError(widest, this.init.promptTokens, maxTokensOf(request));
     }
+    const webOnly = reasons.length === 1 && reasons[0] === "web_search";
     return new GatewayError(
       404,
       "not_found",
-      `No endpoints found that can serve ${models.join(", ")} with the requested routing preferences${reasons.length ? ` (excluded by ${reasons.join(", ")})` : ""}`,
+      webOnly
+        ? `Web search (the :online variant, or the web plugin) is not available on this gateway: ${models.join(", ")} can be asked without it`
+        : `No endpoints found that can serve ${models.join(", ")} with the requested routing preferences${reasons.length ? ` (excluded by ${reasons.join(", ")})` : ""}`,
       {
         availability: {
           code: reasons.length ? "constraint_filtered" : "no_endpoints",

@@ -31,7 +31,8 @@ export type Exclusion =
   | "require_parameters"
   | "max_tokens"
   | "context_length"
-  | "free_variant";
+  | "free_variant"
+  | "web_search";
 
 export interface PlanInput {
   request: ChatRequest;
@@ -107,6 +108,10 @@ function neededTokens(req: ChatRequest, input: PlanInput): number {
   return input.promptTokens + (req.max_tokens ?? req.max_completion_tokens ?? 0);
 }
 
+function webSearchRequested(req: ChatRequest): boolean {
+  return req.plugins?.some((p) => p.id === "web" && p.enabled !== false) ?? false;
+}
+
 /** The hard filters of b3/b4 for one model; context (b5.2) is decided over the whole plan. */
 function filterEndpoints(
   req: ChatRequest,
@@ -129,6 +134,13 @@ function filterEndpoints(
       completionPrice: endpointPrices(endpoint).completion,
       fits: needed <= endpoint.contextLength,
     });
+  }
+
+  // Web search (`:online`, or the `web` plugin) is OpenRouter's own service in front of the
+  // model; no endpoint here offers it, and an answer without the search would pass for one.
+  if (variant === "online" || webSearchRequested(req)) {
+    for (const c of candidates) exclude("web_search", c);
+    return [];
   }
 
   // `:free` serves only zero-priced endpoints; the plain id prefers paid ones (free tiers are rate limited).

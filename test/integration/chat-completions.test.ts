@@ -285,6 +285,16 @@ describe("a refused request gets the error envelope", () => {
     expect(await broke.json()).toMatchObject({ user_id: expect.stringMatching(/^user_[0-9a-f-]{36}$/) });
   });
 
+  it("404 for web search (:online), which this gateway does not offer, rather than an unsearched answer", async () => {
+    const error = await expectError(
+      await postJson({ ...hi, model: `${MODEL}:online` }),
+      404,
+      "not_found",
+      /^Web search \(the :online variant, or the web plugin\) is not available on this gateway/,
+    );
+    expect(error).toMatchObject({ availability: { excluded_by: ["web_search"] } });
+  });
+
   it("413 for a declared length over 16 MiB, after reading the body, before the key is checked", async () => {
     const big = new Uint8Array(16 * MiB + 1).fill(0x20);
     await expectError(

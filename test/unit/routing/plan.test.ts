@@ -136,6 +136,26 @@ describe("variants (b4)", () => {
     expect(attemptsOf({ model }, catalog)).toEqual(expected);
   });
 
+  describe("web search (:online, the web plugin) is not offered: never an answer that only looks searched", () => {
+    it(":online leaves no endpoint, and says why", () => {
+      expect(plan({ model: "m/paid:online" }, catalog)).toEqual({
+        attempts: [],
+        excluded: { web_search: ["m/paid@paid-cheap"] },
+      });
+    });
+
+    it("the web plugin likewise, unless it is disabled", () => {
+      expect(attemptsOf({ model: "m/paid", plugins: [{ id: "web" }] }, catalog)).toEqual([]);
+      expect(attemptsOf({ model: "m/paid", plugins: [{ id: "web", enabled: false }] }, catalog)).toEqual([
+        "m/paid@paid-cheap",
+      ]);
+    });
+
+    it("models falls back from an :online model to the next", () => {
+      expect(attemptsOf({ models: ["m/mixed:online", "m/paid"] }, catalog)).toEqual(["m/paid@paid-cheap"]);
+    });
+  });
+
   it(":free records the paid endpoints it left out", () => {
     expect(plan({ model: "m/mixed:free" }, catalog).excluded).toEqual({
       free_variant: ["m/mixed@paid-cheap", "m/mixed@paid-dear"],
