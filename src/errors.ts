@@ -201,3 +201,39 @@ export function redactSecrets(text: string, known: readonly string[] = []): stri
   }
   return out;
 }
+
+/**
+ * A JSON text as the value it encodes, with `redactSecrets` applied to every key and to every
+ * string and number in it. Each value is redacted as it stands in the text, after its key
+ * (`"api_key":"…"`), so the patterns that need a key see one; and the result is still a value
+ * (a redaction that would leave invalid JSON, such as a long number after `"token":`, gives
+ * `"[REDACTED]"`). A text that is not JSON comes back redacted, as a string.
+ */
+export function redactJsonSecrets(text: string, known: readonly string[] = []): unknown {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return redactSecrets(text, known);
+  }
+  return redactJsonValue(value, "", known);
+}
+
+function redactJsonValue(value: unknown, key: string, known: readonly string[]): unknown {
+  if (Array.isArray(value)) return value.map((item) => redactJsonValue(item, "", known));
+  if (value !== null && typeof value === "object") {
+    // fromEntries defines the properties: a `__proto__` key stays a key, as JSON.parse made it.
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [redactSecrets(k, known), redactJsonValue(v, k, known)]),
+    );
+  }
+  if (typeof value !== "string" && typeof value !== "number") return value;
+  const text = `${JSON.stringify(key)}:${JSON.stringify(value)}`;
+  const redacted = redactSecrets(text, known);
+  if (redacted === text) return value;
+  try {
+    return Object.values(JSON.parse(`{${redacted}}`) as Record<string, unknown>)[0];
+  } catch {
+    return "[REDACTED]";
+  }
+}
