@@ -20,6 +20,7 @@ import { executeCompletion, executeStream, type ServedStream } from "../routing/
 import { type Attempt, planRoute } from "../routing/plan";
 import { completionBody, sseBody } from "../routing/respond";
 import { routerMetadataRequested, routingStrategy } from "../routing/router-metadata";
+import { UpstreamEchoes } from "../routing/upstream-echo";
 import { chatCompletionChunkSchema, chatCompletionSchema } from "../schema/chat-completion";
 import { type ChatRequest, chatRequestSchema } from "../schema/chat-request";
 import { isPlainChatRequest } from "../schema/chat-request-guard";
@@ -147,12 +148,16 @@ export async function chatCompletions(c: Context<AuthedEnv>): Promise<Response> 
   if (routerMetadataRequested(c.req.raw.headers)) run.reportRouting(plan.attempts, routingStrategy(request));
 
   const settings = settingsOf(c.env);
+  // Streams only, as OpenRouter (a non-streamed request ignores the flag).
+  const echoes =
+    request.debug?.echo_upstream_body === true && request.stream ? new UpstreamEchoes() : undefined;
   const deps = {
     fetch: globalFetch,
     adapterFor,
     prepare: (attempt: Attempt) => run.prepare(attempt, request),
     firstByteTimeoutMs: settings.firstByteTimeoutMs,
     signal: c.req.raw.signal,
+    echoes,
   };
 
   if (!request.stream) {
@@ -179,8 +184,13 @@ export async function chatCompletions(c: Context<AuthedEnv>): Promise<Response> 
     return new Response(JSON.stringify(body), { status: 200, headers });
   }
 
-  return streamResponse(c, run, executeStream(plan.attempts, deps), settings.streamCommitMs, (sentAt) =>
-    serverTiming(startedAt, queriesBefore, sentAt),
+  return streamResponse(
+    c,
+    run,
+    executeStream(plan.attempts, deps),
+    settings.streamCommitMs,
+    (sentAt) => serverTiming(startedAt, queriesBefore, sentAt),
+    echoes,
   );
 }
 
@@ -194,6 +204,7 @@ async function streamResponse(
   pending: Promise<ServedStream>,
   commitMs: number,
   timing: (sentAt: number) => string,
+  echoes: UpstreamEchoes | undefined,
 ): Promise<Response> {
   const early = await raceCommit(pending, commitMs);
   if (early.kind === "error") return failureResponse(c, run, early.error);
@@ -205,6 +216,7 @@ async function streamResponse(
     metadata: run.routerMetadata,
     keepAliveMs: 5_000,
     clientSignal: c.req.raw.signal,
+    echoes,
   });
   const headers: Record<string, string> = {
     "content-type": "text/event-stream",

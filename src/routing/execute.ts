@@ -18,6 +18,7 @@ import type {
 import type { ChatRequest } from "../schema/chat-request";
 import { type ChunkSource, chunkSource } from "./chunk-source";
 import type { Attempt } from "./plan";
+import type { UpstreamEchoes } from "./upstream-echo";
 
 /** Longest Retry-After we wait out before re-trying a provider; longer ones skip it. */
 const MAX_RETRY_AFTER_WAIT_MS = 10_000;
@@ -42,6 +43,11 @@ export interface ExecuteDeps {
   signal?: AbortSignal | undefined;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
+  /**
+   * Set when a streamed request asked for `debug.echo_upstream_body`: each attempt's body is
+   * recorded here as it is sent. Streams only; `executeCompletion` ignores it.
+   */
+  echoes?: UpstreamEchoes | undefined;
 }
 
 /**
@@ -259,8 +265,10 @@ async function send(
   fetch: typeof globalThis.fetch,
   signal: AbortSignal,
   stream: boolean,
+  echoes?: UpstreamEchoes,
 ): Promise<Outcome<Response>> {
   const upstream = await adapter.toProviderRequest(prepared.request, prepared.target, { stream });
+  if (echoes) echoes.record(upstream.body, prepared.target);
   const res = await fetch(upstream.url, {
     method: "POST",
     headers: upstream.headers,
@@ -319,7 +327,7 @@ export function executeStream(attempts: readonly Attempt[], deps: ExecuteDeps): 
   return loop(attempts, deps, (_attempt, prepared, adapter, controller) =>
     withFirstByteTimeout(
       (touch) =>
-        send(prepared, adapter, deps.fetch, controller.signal, true).then((sent) => {
+        send(prepared, adapter, deps.fetch, controller.signal, true, deps.echoes).then((sent) => {
           touch();
           return sent.ok ? startStream(sent.value, prepared, adapter, controller, touch) : sent;
         }),

@@ -18,6 +18,7 @@ import { SSE_KEEPALIVE, sseFrame } from "../sse/encode";
 const encoder = new TextEncoder();
 
 import type { ServedStream } from "./execute";
+import type { UpstreamEchoes } from "./upstream-echo";
 
 export interface Stamp {
   id: string;
@@ -144,7 +145,24 @@ export interface SseOptions {
   keepAliveMs: number;
   /** The client's request signal: aborted when the client hangs up. */
   clientSignal?: AbortSignal | undefined;
+  /**
+   * With `debug.echo_upstream_body`: the bodies sent to each provider attempted, written first,
+   * one `choices: []` chunk each (taken, so the stream holds them no longer than that).
+   */
+  echoes?: UpstreamEchoes | undefined;
   now?: () => number;
+}
+
+/** The debug chunks of the attempts' bodies, stamped with the stream's id and each attempt's model and provider. */
+function echoFrames(echoes: UpstreamEchoes, base: Stamp): string {
+  let frames = "";
+  for (const { model, provider, body } of echoes.take()) {
+    frames += sseFrame({
+      ...chunkOf({ ...base, model, provider }, [], null),
+      debug: { echo_upstream_body: body },
+    });
+  }
+  return frames;
 }
 
 /** How far the gateway may write ahead of a slow client before it stops reading the upstream. */
@@ -239,6 +257,7 @@ export function sseBody(opts: SseOptions): ReadableStream<Uint8Array> {
   // body); elsewhere the body is cancelled.
   const clientGone = () => {
     outcome.cancelled = true;
+    opts.echoes?.take();
     clearInterval(keepAlive);
     served?.abort();
     served?.rest.cancel();
@@ -268,7 +287,8 @@ export function sseBody(opts: SseOptions): ReadableStream<Uint8Array> {
     clearInterval(keepAlive);
     const usage = opts.finish(outcome, served);
     const base = stamp ?? opts.unservedStamp;
-    let frames = "";
+    // Routing failed after the commit: the attempts' bodies still come first.
+    let frames = opts.echoes ? echoFrames(opts.echoes, base) : "";
     if (outcome.error) {
       // A choice that already finished is not finished again: its error chunk carries
       // finish_reason null, as OpenRouter's own does (fixture openrouter/stream-mid-stream-error.sse),
@@ -335,6 +355,11 @@ export function sseBody(opts: SseOptions): ReadableStream<Uint8Array> {
     }
     served = ready;
     stamp = opts.stamp(ready);
+    if (opts.echoes) {
+      const echoed = echoFrames(opts.echoes, stamp);
+      const slow = echoed === "" ? undefined : write(encoder.encode(echoed));
+      if (slow) await slow;
+    }
     const slowClient = emit(ready.head);
     if (slowClient) await slowClient;
     try {

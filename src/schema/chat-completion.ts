@@ -130,6 +130,11 @@ export const chatCompletionChunkSchema = z
     error: choiceErrorSchema.optional(),
     /** On the final usage chunk only, with `X-OpenRouter-Metadata: enabled`. */
     openrouter_metadata: routerMetadataSchema.optional(),
+    /**
+     * With `debug.echo_upstream_body`, on a leading chunk with `choices: []` per provider
+     * attempted: the body sent to it, parsed, secrets redacted.
+     */
+    debug: z.object({ echo_upstream_body: z.unknown() }).optional(),
   })
   .openapi("ChatCompletionChunk");
 export type ChatCompletionChunk = z.infer<typeof chatCompletionChunkSchema>;

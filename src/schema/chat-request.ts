@@ -221,6 +221,8 @@ export const chatRequestSchema = z
     include_reasoning: z.boolean().optional(),
     usage: z.looseObject({ include: z.boolean().optional() }).optional(),
     session_id: z.string().max(256).optional(),
+    // Streaming only (API.md b2, b8): a non-streamed request is accepted and ignores it.
+    debug: z.looseObject({ echo_upstream_body: z.boolean().optional() }).optional(),
     prompt_cache_key: z.string().optional(),
   })
   .superRefine((req, ctx) => {

@@ -16,6 +16,7 @@ import {
   type Prepared,
 } from "../../../src/routing/execute";
 import type { Attempt } from "../../../src/routing/plan";
+import { UpstreamEchoes } from "../../../src/routing/upstream-echo";
 import { testTarget } from "../../conformance/adapter-suite";
 import { fixtureBytes, fixtureJson, sseFromJsonl } from "../../conformance/fixtures";
 import { collectGarbage } from "../../support/gc";
@@ -590,3 +591,56 @@ async function serveWithRouteDeps() {
   if (!sent) throw new Error("prepare was not called");
   return { served, client: new WeakRef(request), sent };
 }
+
+describe("debug.echo_upstream_body: the bodies sent, one per attempt", () => {
+  it("a stream records each attempted provider's body as sent, parsed, in order, without its key", async () => {
+    const bodies: unknown[] = [];
+    const { fetch } = scripted({ p1: [fail(503)], p2: [okStream()] });
+    const spying: typeof globalThis.fetch = (input, init) => {
+      bodies.push(JSON.parse(String(init?.body)));
+      return fetch(input, init);
+    };
+    const echoes = new UpstreamEchoes();
+    await executeStream(attempts("m/a@p1", "m/a@p2"), deps(spying, { echoes }));
+
+    const echoed = echoes.take();
+    expect(echoed.map((e) => [e.model, e.provider])).toEqual([
+      ["m/a", "P1"],
+      ["m/a", "P2"],
+    ]);
+    expect(echoed.map((e) => e.body)).toEqual(bodies);
+    expect(echoed[0]?.body).toMatchObject({ model: "m/a@p1", stream: true, messages: [{ role: "user" }] });
+    expect(JSON.stringify(echoed)).not.toContain("SECRET");
+    expect(echoes.take()).toEqual([]); // taken for good
+  });
+
+  it("a secret in the body itself is redacted (the provider's key, any key-like string)", async () => {
+    const key = targetOf(attempt("m/a@p1")).apiKey ?? "";
+    expect(key.length).toBeGreaterThan(12);
+    const { fetch } = scripted({ p1: [okStream()] });
+    const echoes = new UpstreamEchoes();
+    await executeStream(
+      attempts("m/a@p1"),
+      deps(fetch, {
+        echoes,
+        prepare: (a) => ({
+          request: chat({
+            model: a.modelId,
+            messages: [{ role: "user", content: `${key} and gsk_${"a".repeat(24)}` }],
+          }),
+          target: targetOf(a),
+        }),
+      }),
+    );
+    expect(echoes.take()[0]?.body).toMatchObject({
+      messages: [{ role: "user", content: "[REDACTED] and [REDACTED]" }],
+    });
+  });
+
+  it("a non-streamed request records nothing (OpenRouter ignores the flag there)", async () => {
+    const { fetch } = scripted({ p1: [ok()] });
+    const echoes = new UpstreamEchoes();
+    await executeCompletion(attempts("m/a@p1"), deps(fetch, { echoes }));
+    expect(echoes.take()).toEqual([]);
+  });
+});

@@ -10,8 +10,10 @@ import type { ProviderChunk } from "../../../src/providers/types";
 import type { ChunkSource } from "../../../src/routing/chunk-source";
 import type { ServedStream } from "../../../src/routing/execute";
 import { type SseOptions, type StreamOutcome, sseBody } from "../../../src/routing/respond";
+import { UpstreamEchoes } from "../../../src/routing/upstream-echo";
 import { chatCompletionChunkSchema, type Usage } from "../../../src/schema/chat-completion";
 import type { RouterMetadata } from "../../../src/schema/router-metadata";
+import { testTarget } from "../../conformance/adapter-suite";
 import { catalogOf } from "./catalog-rows";
 
 const catalog = catalogOf({ "m/a": [{ provider: "p1" }] });
@@ -510,5 +512,94 @@ describe("sseBody: a client slower than the upstream", () => {
     await new Promise((r) => setTimeout(r, 20));
     expect(upstream.reads).toBeGreaterThan(stalledAt);
     await reader.cancel();
+  });
+});
+
+describe("sseBody: debug.echo_upstream_body", () => {
+  /** Echoes as execute records them: one per attempt, with that attempt's model and provider. */
+  function echoesOf(...attempts: [model: string, provider: string, body: unknown][]): UpstreamEchoes {
+    const echoes = new UpstreamEchoes();
+    for (const [model, provider, body] of attempts) {
+      const target = testTarget({
+        provider: {
+          slug: provider.toLowerCase(),
+          name: provider,
+          adapter: "openai",
+          baseUrl: "",
+          config: {},
+        },
+        endpoint: {
+          model,
+          providerModelId: model,
+          contextLength: 1,
+          maxCompletionTokens: null,
+          supportedParameters: [],
+        },
+      });
+      echoes.record(JSON.stringify(body), target);
+    }
+    return echoes;
+  }
+  const isDebug = (f: Frame) => typeof f === "object" && "debug" in f;
+
+  it("writes one choices-less debug chunk per attempt first, in order, each naming its own provider", async () => {
+    const echoes = echoesOf(
+      ["m/a", "P0", { model: "first", messages: [{ role: "user", content: "hi" }] }],
+      ["m/a", "P1", { max_tokens: 4096, system: "be brief", messages: [] }],
+    );
+    const { served } = fakeServed([role, content("Hel")], [content("lo"), usageOnly(2)]);
+    const fs = frames(await readAll(body(served, { echoes }).stream));
+
+    expect(fs.slice(0, 2)).toEqual([
+      {
+        id: STAMP.id,
+        object: "chat.completion.chunk",
+        created: STAMP.created,
+        model: "m/a",
+        provider: "P0",
+        choices: [],
+        debug: { echo_upstream_body: { model: "first", messages: [{ role: "user", content: "hi" }] } },
+      },
+      expect.objectContaining({
+        provider: "P1",
+        choices: [],
+        debug: { echo_upstream_body: { max_tokens: 4096, system: "be brief", messages: [] } },
+      }),
+    ]);
+    for (const f of fs.slice(0, 2)) expect(chatCompletionChunkSchema.parse(f)).toEqual(f);
+    expect(fs.slice(2).some(isDebug)).toBe(false);
+    expect(contentOf(fs)).toBe("Hello");
+    expect(fs.at(-1)).toBe("[DONE]");
+    // Written, then dropped: the bodies hold the prompt, and the stream lives on.
+    expect(echoes.take()).toEqual([]);
+  });
+
+  it("redacts what looks like a secret in a body", async () => {
+    const echoes = echoesOf([
+      "m/a",
+      "P1",
+      { messages: [{ role: "user", content: "sk-proj-abcdefghijklmnop" }] },
+    ]);
+    const { served } = fakeServed([content("x")], []);
+    const fs = frames(await readAll(body(served, { echoes }).stream));
+    expect(fs[0]).toMatchObject({ debug: { echo_upstream_body: { messages: [{ content: "[REDACTED]" }] } } });
+  });
+
+  it("routing that fails after the commit still shows the bodies of its attempts, before the error chunk", async () => {
+    const echoes = echoesOf(["m/a", "P1", { n: 1 }], ["m/a", "P2", { n: 2 }]);
+    const error = new GatewayError(503, "provider_overloaded", "All providers are overloaded");
+    const fs = frames(await readAll(body(Promise.reject(error), { echoes }).stream));
+    const data = fs.filter((f) => typeof f === "object");
+    expect(data.slice(0, 2)).toEqual([
+      expect.objectContaining({ provider: "P1", choices: [], debug: { echo_upstream_body: { n: 1 } } }),
+      expect.objectContaining({ provider: "P2", choices: [], debug: { echo_upstream_body: { n: 2 } } }),
+    ]);
+    expect(isError(data[2]!)).toBe(true);
+  });
+
+  it("without the flag there is no debug chunk", async () => {
+    const { served } = fakeServed([content("x")], [usageOnly(1)]);
+    const fs = frames(await readAll(body(served).stream));
+    expect(fs.some(isDebug)).toBe(false);
   });
 });

@@ -42,4 +42,14 @@ describe("chatRequestSchema", () => {
     expect(chatRequestSchema.safeParse({ ...base, metadata: pairs(16) }).success).toBe(true);
     expect(chatRequestSchema.safeParse({ ...base, metadata: pairs(17) }).success).toBe(false);
   });
+
+  it("debug: {echo_upstream_body} is a boolean; other keys in debug are tolerated (API.md b2)", () => {
+    expect(
+      chatRequestSchema.parse({ ...base, debug: { echo_upstream_body: true, timings: true } }).debug,
+    ).toEqual({ echo_upstream_body: true, timings: true });
+    expect(chatRequestSchema.safeParse({ ...base, debug: { echo_upstream_body: "yes" } }).success).toBe(
+      false,
+    );
+    expect(chatRequestSchema.safeParse({ ...base, debug: true }).success).toBe(false);
+  });
 });
