@@ -325,6 +325,11 @@ export function sseBody(opts: SseOptions): ReadableStream<Uint8Array> {
     return write(encoder.encode(frames));
   };
 
+  const writeEchoes = (echoes: UpstreamEchoes, base: Stamp): Promise<void> | undefined => {
+    const frames = echoFrames(echoes, base);
+    return frames === "" ? undefined : write(encoder.encode(frames));
+  };
+
   const asStreamError = (error: unknown, message: string) =>
     error instanceof GatewayError
       ? error
@@ -355,11 +360,10 @@ export function sseBody(opts: SseOptions): ReadableStream<Uint8Array> {
     }
     served = ready;
     stamp = opts.stamp(ready);
-    if (opts.echoes) {
-      const echoed = echoFrames(opts.echoes, stamp);
-      const slow = echoed === "" ? undefined : write(encoder.encode(echoed));
-      if (slow) await slow;
-    }
+    // Written by a function of its own: a local of this async function stays in its suspended
+    // frame for the stream's life, and the frames hold the prompt.
+    const echoing = opts.echoes ? writeEchoes(opts.echoes, stamp) : undefined;
+    if (echoing) await echoing;
     const slowClient = emit(ready.head);
     if (slowClient) await slowClient;
     try {

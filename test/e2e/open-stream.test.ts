@@ -70,11 +70,12 @@ async function openStream(
   messages: { role: string; content: string }[],
   signal: AbortSignal,
   headers: Record<string, string> = {},
+  fields: Record<string, unknown> = {},
 ) {
   const res = await fetch(`${gateway.baseUrl}/chat/completions`, {
     method: "POST",
     headers: { authorization: `Bearer ${key}`, "content-type": "application/json", ...headers },
-    body: JSON.stringify({ model: "test/drip", messages, stream: true }),
+    body: JSON.stringify({ model: "test/drip", messages, stream: true, ...fields }),
     signal,
   });
   expect(res.status).toBe(200);
@@ -150,11 +151,13 @@ describe("a client that leaves while the provider is silent", () => {
 });
 
 describe("an open stream", () => {
-  // With router metadata on, the run also keeps the plan and a closure for the final chunk.
-  it.each<[string, Record<string, string>]>([
-    ["", {}],
-    [", with router metadata", { "X-OpenRouter-Metadata": "enabled" }],
-  ])("keeps its generation's state but not the prompt it was asked%s", async (_name, headers) => {
+  // With router metadata on, the run also keeps the plan and a closure for the final chunk. With
+  // the debug echo, the body sent (the prompt) is held until its debug chunk is written, not after.
+  it.each<[string, Record<string, string>, Record<string, unknown>]>([
+    ["", {}, {}],
+    [", with router metadata", { "X-OpenRouter-Metadata": "enabled" }, {}],
+    [", with debug.echo_upstream_body", {}, { debug: { echo_upstream_body: true } }],
+  ])("keeps its generation's state but not the prompt it was asked%s", async (_name, headers, fields) => {
     const marker = `PROMPT-${randomUUID()}`;
     const client = new AbortController();
     // The marker leads a long system message: the mock echoes only the last user message, so the
@@ -166,6 +169,7 @@ describe("an open stream", () => {
       ],
       client.signal,
       headers,
+      fields,
     );
     try {
       // V8 collects garbage before a snapshot. (Booleans: a failure must not print megabytes.)
