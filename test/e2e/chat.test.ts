@@ -225,6 +225,153 @@ describe("the OpenRouter SDK", () => {
   });
 });
 
+describe("debug.echo_upstream_body (streaming only, API.md b8)", () => {
+  type Chunk = Record<string, unknown> & { choices: unknown[]; debug?: { echo_upstream_body: unknown } };
+  const marker = () => `echo-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+  const debugChunks = (events: Record<string, unknown>[]) => (events as Chunk[]).filter((e) => "debug" in e);
+
+  /** What the mock provider received for the request carrying `marker`, parsed (newest last). */
+  async function received(marker: string): Promise<unknown[]> {
+    const list = (await (await fetch(`${mockUrl}/__requests?model=${marker}`)).json()) as {
+      bodyText: string;
+    }[];
+    return list.map((r) => JSON.parse(r.bodyText) as unknown);
+  }
+
+  function expectNoSecret(raw: string): void {
+    for (const secret of Object.values(MOCK_SECRETS)) expect(raw).not.toContain(secret);
+  }
+
+  it("the OpenAI SDK reads the debug chunk first: choices [], the body sent, valid against OpenAI's schema", async () => {
+    const m = marker();
+    const params = {
+      model: "test/gpt",
+      messages: [{ role: "user" as const, content: `Say hello ${m}` }],
+      stream: true as const,
+      debug: { echo_upstream_body: true },
+    };
+    const chunks: Chunk[] = [];
+    let text = "";
+    for await (const chunk of await openai.chat.completions.create(params)) {
+      expectOpenAiShape("CreateChatCompletionStreamResponse", chunk);
+      chunks.push(chunk as unknown as Chunk);
+      text += chunk.choices[0]?.delta.content ?? "";
+    }
+    expect(text).toContain("Hello from the openai mock");
+    expect(chunks[0]).toMatchObject({ choices: [], model: "test/gpt", provider: "Mock OpenAI" });
+    expect(chunks[0]?.debug?.echo_upstream_body).toEqual((await received(m))[0]);
+    expect(chunks[0]?.debug?.echo_upstream_body).toMatchObject({
+      model: "gpt-ok",
+      stream: true,
+      messages: [{ role: "user", content: `Say hello ${m}` }],
+    });
+    expect(debugChunks(chunks)).toHaveLength(1);
+    expect(chunks.filter((c) => c.choices.length === 0)).toHaveLength(2); // debug, usage
+  });
+
+  it.each([
+    ["test/claude", { max_tokens: expect.any(Number), system: [{ type: "text", text: "Be brief." }] }],
+    ["test/gemini", { systemInstruction: expect.anything(), contents: expect.any(Array) }],
+    ["test/nova", { system: [{ text: "Be brief." }], inferenceConfig: expect.anything() }],
+  ])("%s: the provider's native body, exactly as it received it, and no key", async (model, shape) => {
+    const m = marker();
+    const res = await post({
+      model,
+      messages: [
+        { role: "system", content: "Be brief." },
+        { role: "user", content: `Say hello ${m}` },
+      ],
+      stream: true,
+      debug: { echo_upstream_body: true },
+    });
+    expect(res.status).toBe(200);
+    const { events, done, raw } = await readSse(res);
+    expect(done).toBe(true);
+    const [first] = events as Chunk[];
+    expect(first).toMatchObject({ choices: [], model });
+    expectOpenAiShape("CreateChatCompletionStreamResponse", first);
+    expect(first?.debug?.echo_upstream_body).toEqual((await received(m))[0]);
+    expect(first?.debug?.echo_upstream_body).toMatchObject(shape);
+    expect(debugChunks(events)).toHaveLength(1);
+    expectNoSecret(raw);
+  });
+
+  it("a fallback gets one debug chunk per provider attempted, in order, before any content", async () => {
+    const m = marker();
+    const res = await post({
+      model: "test/flaky",
+      messages: [{ role: "user", content: `Say hello ${m}` }],
+      stream: true,
+      debug: { echo_upstream_body: true },
+    });
+    expect(res.status).toBe(200);
+    const { events, raw } = await readSse(res);
+    const sent = await received(m);
+    expect(sent).toHaveLength(2);
+    expect(events.slice(0, 2)).toEqual([
+      expect.objectContaining({
+        choices: [],
+        provider: "Mock OpenAI",
+        debug: { echo_upstream_body: sent[0] },
+      }),
+      expect.objectContaining({
+        choices: [],
+        provider: "Mock OpenAI B",
+        debug: { echo_upstream_body: sent[1] },
+      }),
+    ]);
+    expect(sent.map((b) => (b as { model: string }).model)).toEqual(["flaky-fail-500", "flaky-ok"]);
+    expect(debugChunks(events)).toHaveLength(2);
+    expectNoSecret(raw);
+  });
+
+  it("without the flag, no debug chunk", async () => {
+    const res = await post({
+      model: "test/claude",
+      messages: [{ role: "user", content: "Hi" }],
+      stream: true,
+    });
+    const { events } = await readSse(res);
+    expect(debugChunks(events)).toEqual([]);
+    expect((events[0] as Chunk).choices).not.toEqual([]);
+  });
+
+  it("a non-streamed request accepts the flag and ignores it", async () => {
+    const res = await post({
+      model: "test/claude",
+      messages: [{ role: "user", content: "Hi" }],
+      debug: { echo_upstream_body: true },
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Record<string, unknown>;
+    expectOpenAiShape("CreateChatCompletionResponse", body);
+    expect(body).not.toHaveProperty("debug");
+    expect(JSON.stringify(body)).not.toContain("echo_upstream_body");
+  });
+
+  it("the OpenRouter SDK streams it (debug: {echoUpstreamBody: true}) and reads on", async () => {
+    const client = new OpenRouter({ apiKey: key, serverURL: gateway.baseUrl });
+    const stream = await client.chat.send({
+      chatRequest: {
+        model: "test/claude",
+        messages: [{ role: "user", content: "Say hello" }],
+        stream: true,
+        debug: { echoUpstreamBody: true },
+      },
+    });
+    const chunks: { choices: unknown[] }[] = [];
+    let text = "";
+    if (!("choices" in stream)) {
+      for await (const chunk of stream) {
+        chunks.push(chunk);
+        text += chunk.choices[0]?.delta.content ?? "";
+      }
+    }
+    expect(chunks[0]?.choices).toEqual([]);
+    expect(text).toContain("Hello from the anthropic mock");
+  });
+});
+
 describe("routing and fallback", () => {
   it("serves a models list from the second model when every provider of the first fails, and says so", async () => {
     const res = await post({
