@@ -301,6 +301,8 @@ describe("debug.echo_upstream_body (streaming only, API.md b8)", () => {
     const res = await post({
       model: "test/flaky",
       messages: [{ role: "user", content: `Say hello ${m}` }],
+      // Load balancing orders providers at random: the failing one first, always.
+      provider: { order: ["mock-openai", "mock-openai-b"] },
       stream: true,
       debug: { echo_upstream_body: true },
     });
