@@ -165,6 +165,16 @@ function echoFrames(echoes: UpstreamEchoes, base: Stamp): string {
   return frames;
 }
 
+/** Writes the debug chunks, if any; a promise when the client is behind. Module-level: no closure per stream. */
+function writeEchoes(
+  echoes: UpstreamEchoes,
+  base: Stamp,
+  write: (bytes: Uint8Array) => Promise<void> | undefined,
+): Promise<void> | undefined {
+  const frames = echoFrames(echoes, base);
+  return frames === "" ? undefined : write(encoder.encode(frames));
+}
+
 /** How far the gateway may write ahead of a slow client before it stops reading the upstream. */
 const PIPE_BUFFER_BYTES = 64 * 1024;
 
@@ -325,11 +335,6 @@ export function sseBody(opts: SseOptions): ReadableStream<Uint8Array> {
     return write(encoder.encode(frames));
   };
 
-  const writeEchoes = (echoes: UpstreamEchoes, base: Stamp): Promise<void> | undefined => {
-    const frames = echoFrames(echoes, base);
-    return frames === "" ? undefined : write(encoder.encode(frames));
-  };
-
   const asStreamError = (error: unknown, message: string) =>
     error instanceof GatewayError
       ? error
@@ -362,7 +367,7 @@ export function sseBody(opts: SseOptions): ReadableStream<Uint8Array> {
     stamp = opts.stamp(ready);
     // Written by a function of its own: a local of this async function stays in its suspended
     // frame for the stream's life, and the frames hold the prompt.
-    const echoing = opts.echoes ? writeEchoes(opts.echoes, stamp) : undefined;
+    const echoing = opts.echoes ? writeEchoes(opts.echoes, stamp, write) : undefined;
     if (echoing) await echoing;
     const slowClient = emit(ready.head);
     if (slowClient) await slowClient;
