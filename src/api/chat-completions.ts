@@ -128,12 +128,6 @@ export async function chatCompletions(c: Context<AuthedEnv>): Promise<Response> 
     throw new GatewayError(503, "server", "Routing data is unavailable, try again shortly", { cause });
   });
   const promptTokens = countPromptTokens(request.messages, request.tools);
-  const plan = planRoute({
-    request,
-    catalog,
-    promptTokens,
-    compression: (context, model) => compressionRequested(request, context, model.outputModalities),
-  });
   const run = new ChatRun({
     request,
     key: c.var.key,
@@ -143,6 +137,13 @@ export async function chatCompletions(c: Context<AuthedEnv>): Promise<Response> 
     id: newGenerationId(startedAt),
     startedAt,
     headers: c.req.raw.headers,
+  });
+  const plan = planRoute({
+    request,
+    catalog,
+    promptTokens,
+    compression: (context, model) => compressionRequested(request, context, model.outputModalities),
+    sticky: (modelId) => run.stickyProvider(modelId, request, c.req.raw.headers),
   });
   if (plan.attempts.length === 0) throw run.noEndpointsError(plan, catalog, request);
   if (routerMetadataRequested(c.req.raw.headers)) run.reportRouting(plan.attempts, routingStrategy(request));

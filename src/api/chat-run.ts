@@ -14,11 +14,12 @@ import { dropUnsupportedParameters } from "../routing/parameters";
 import { type Attempt, type Plan, parseModelId, requestedModels } from "../routing/plan";
 import type { Stamp, StreamOutcome } from "../routing/respond";
 import { buildRouterMetadata } from "../routing/router-metadata";
+import { conversationKey, type StickyRoutes, stickyRoutes, stickyScope } from "../routing/sticky";
 import type { Usage } from "../schema/chat-completion";
 import type { ChatRequest } from "../schema/chat-request";
 import type { RouterMetadata, RoutingStrategy } from "../schema/router-metadata";
 import { compressionRequested, fitToContext } from "../transforms";
-import { endpointPrices, isFree, priceUsage } from "../usage/cost";
+import { endpointPrices, isFree, priceUsage, readsCacheCheaper } from "../usage/cost";
 import { formatDecimal, toNumber } from "../usage/decimal";
 import { freeTierLimiter } from "../usage/free-tier";
 import { inFlightSpend, type Reservation } from "../usage/in-flight";
@@ -36,6 +37,8 @@ export interface ChatRunInit {
   id: string;
   startedAt: number;
   headers: Headers;
+  /** Where sticky routing (b10) is remembered: the isolate's, unless a test gives its own. */
+  sticky?: StickyRoutes;
 }
 
 /** Rough characters per token, for estimating output when a provider reports no usage. */
@@ -53,7 +56,14 @@ type Attribution = Pick<
  */
 export class ChatRun {
   readonly id: string;
-  private readonly init: Omit<ChatRunInit, "request" | "headers">;
+  private readonly init: Omit<ChatRunInit, "request" | "headers" | "sticky">;
+  private readonly sticky: StickyRoutes;
+  /**
+   * The conversation's key (b10), computed during routing and only when stickiness could apply:
+   * a short string (an id or a hash), never the prompt. Undefined: this run neither reads nor
+   * records sticky routing.
+   */
+  private conversation: string | undefined;
   private readonly attribution: Attribution;
   private readonly compression = new Map<Attempt, CompressionReport>();
   /** What the attempt being tried holds of the balance, until the run is priced or fails. */
@@ -66,9 +76,10 @@ export class ChatRun {
    */
   routerMetadata: ((served: Served) => RouterMetadata) | undefined;
 
-  constructor({ request, headers, ...init }: ChatRunInit) {
+  constructor({ request, headers, sticky = stickyRoutes, ...init }: ChatRunInit) {
     this.id = init.id;
     this.init = init;
+    this.sticky = sticky;
     this.attribution = {
       requestedModel: request.model ?? request.models?.[0] ?? "",
       streamed: request.stream === true,
@@ -78,6 +89,16 @@ export class ChatRun {
       externalUser: request.user ?? null,
       sessionId: request.session_id ?? headers.get("x-session-id")?.slice(0, 256) ?? null,
     };
+  }
+
+  /**
+   * `PlanInput.sticky`: the provider that last served this conversation on `modelId`. The
+   * conversation key is computed on the first call, which routing makes only when stickiness
+   * could apply; the request is read then and not kept.
+   */
+  stickyProvider(modelId: string, request: ChatRequest, headers: Headers): string | undefined {
+    this.conversation ??= conversationKey(request, headers);
+    return this.sticky.get(stickyScope(this.init.key.accountId, modelId, this.conversation), Date.now());
   }
 
   /** Readies one attempt, or explains why it cannot be tried (without calling the provider). */
@@ -278,6 +299,18 @@ export class ChatRun {
           ? { ...reported, completion_tokens: generated, total_tokens: reported.prompt_tokens + generated }
           : reported;
     const prices = endpointPrices(attempt.endpoint);
+    if (
+      this.conversation !== undefined &&
+      !outcome.error &&
+      !outcome.cancelled &&
+      readsCacheCheaper(prices)
+    ) {
+      // b10: a success refreshes stickiness; a cache hit, or any success in a session, starts it.
+      const starts =
+        (usage.prompt_tokens_details?.cached_tokens ?? 0) > 0 || Boolean(this.attribution.sessionId);
+      const scope = stickyScope(this.init.key.accountId, attempt.modelId, this.conversation);
+      this.sticky.served(scope, attempt.provider.slug, starts, Date.now());
+    }
     // Zero-completion insurance (API.md b12): nothing is charged for an error or an empty answer.
     const charged = !outcome.error && usage.completion_tokens > 0;
     const cost = charged ? priceUsage(usage, prices) : { total: 0n, prompt: 0n, completion: 0n };

@@ -7,7 +7,7 @@ import type { CatalogSnapshot } from "../catalog/snapshot";
 import type { EndpointRow, ModelRow, ProviderRow } from "../db/queries/catalog";
 import { GatewayError } from "../errors";
 import { type ChatRequest, type ProviderPreferences, requestedParameters } from "../schema/chat-request";
-import { endpointPrices } from "../usage/cost";
+import { endpointPrices, readsCacheCheaper } from "../usage/cost";
 import { type Fixed, fromNumber } from "../usage/decimal";
 
 export const VARIANTS = ["free", "floor", "nitro", "online", "thinking", "extended", "exacto"] as const;
@@ -42,6 +42,12 @@ export interface PlanInput {
   /** Whether middle-out may shrink the prompt to fit on such an endpoint of `model` (b5.2). */
   compression: (endpointContext: number, model: ModelRow) => boolean;
   random?: () => number;
+  /**
+   * Sticky routing (b10): the provider slug that last served this conversation on `modelId`, if
+   * any. Asked only for a model with an endpoint in the plan whose cache reads are cheaper than its
+   * input, and never with `provider.order`, so other requests never compute a conversation key.
+   */
+  sticky?: (modelId: string) => string | undefined;
 }
 
 export interface Plan {
@@ -302,11 +308,23 @@ function priceWeighted(candidates: Candidate[], random: () => number): Candidate
   return [chosen, ...sorted.filter((c) => c !== chosen)];
 }
 
+/**
+ * Sticky routing (b10): the conversation's provider goes first, the rest keep their order as its
+ * fallbacks. Only an endpoint the filters kept, and a healthy one (a degraded endpoint goes last
+ * whatever the order); `sorted` is this call's own array.
+ */
+function stickyFirst(sorted: Candidate[], sticky: string): Candidate[] {
+  const i = sorted.findIndex((c) => c.provider.slug === sticky && c.endpoint.status >= 0);
+  if (i > 0) sorted.unshift(...sorted.splice(i, 1));
+  return sorted;
+}
+
 function orderCandidates(
   candidates: Candidate[],
   prefs: ProviderPreferences | undefined,
   by: string | undefined,
   random: () => number,
+  sticky: string | undefined,
 ): Candidate[] {
   const order = prefs?.order;
   if (order?.length) {
@@ -326,7 +344,8 @@ function orderCandidates(
   }
   // Without measured throughput/latency yet (endpoint health is on the roadmap), those sorts fall
   // back to price among healthy endpoints, which keeps them deterministic.
-  const sorted = by ? [...candidates].sort(byPrice).sort(healthy) : priceWeighted(candidates, random);
+  let sorted = by ? [...candidates].sort(byPrice).sort(healthy) : priceWeighted(candidates, random);
+  if (sticky !== undefined) sorted = stickyFirst(sorted, sticky);
   return prefs?.allow_fallbacks === false ? sorted.slice(0, 1) : sorted;
 }
 
@@ -346,14 +365,17 @@ function orderFitsFirst(
   prefs: ProviderPreferences | undefined,
   by: string | undefined,
   random: () => number,
+  sticky: string | undefined,
 ): Candidate[] {
   if (prefs?.order?.length || candidates.every((c) => c.fits))
-    return orderCandidates(candidates, prefs, by, random);
+    return orderCandidates(candidates, prefs, by, random, sticky);
+  // A sticky endpoint that would have to cut the prompt stays behind those that hold it: cutting
+  // the conversation loses the cached prefix anyway.
   const fitting = candidates.filter((c) => c.fits);
   const compressing = candidates.filter((c) => !c.fits);
   const ordered = [
-    ...orderCandidates(fitting, prefs, by, random),
-    ...orderCandidates(compressing, prefs, by, random),
+    ...orderCandidates(fitting, prefs, by, random, sticky),
+    ...orderCandidates(compressing, prefs, by, random, sticky),
   ];
   return prefs?.allow_fallbacks === false && !prefs.order?.length ? ordered.slice(0, 1) : ordered;
 }
@@ -410,7 +432,24 @@ export function planRoute(input: PlanInput): Plan {
     return { attempts: all.map(({ g, c }) => toAttempts(g, [c])[0]!), excluded };
   }
   const attempts = groups.flatMap((g) =>
-    toAttempts(g, orderFitsFirst(g.candidates, req.provider, g.by, random)),
+    toAttempts(g, orderFitsFirst(g.candidates, req.provider, g.by, random, stickyProvider(input, g))),
   );
   return { attempts, excluded };
+}
+
+/**
+ * The sticky provider of one model's endpoints, asked of `input.sticky` only when stickiness could
+ * apply (b10): no `provider.order`, and an endpoint whose cache reads are cheaper than its input
+ * (only those are ever remembered). Otherwise a request pays one price lookup per endpoint, and
+ * nothing with `order`. With `partition: "none"` (models sorted together) it is not asked.
+ */
+function stickyProvider(
+  input: PlanInput,
+  group: { modelId: string; candidates: Candidate[] },
+): string | undefined {
+  if (input.sticky === undefined || input.request.provider?.order?.length) return undefined;
+  for (const c of group.candidates) {
+    if (readsCacheCheaper(endpointPrices(c.endpoint))) return input.sticky(group.modelId);
+  }
+  return undefined;
 }

@@ -40,6 +40,11 @@ export function isFree(prices: Prices): boolean {
   return prices.prompt === ZERO && prices.completion === ZERO && prices.request === ZERO;
 }
 
+/** Cache reads priced below input: a provider's prompt cache saves money, so sticky routing pays (b10). */
+export function readsCacheCheaper(prices: Prices): boolean {
+  return prices.cacheRead < prices.prompt;
+}
+
 export interface Cost {
   total: Fixed;
   prompt: Fixed;
