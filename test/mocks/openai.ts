@@ -79,14 +79,18 @@ function plan(body: ChatBody, protocol: string): Answer {
 const TOOL_ARGUMENTS = '{"location":"Paris"}';
 const TOOL_FRAGMENTS = ['{"', "location", '":"', "Paris", '"}'];
 
-function usage(req: MockRequest, answer: Answer) {
+/** A model id containing `cache-hit` reports half its prompt as read from the provider's cache. */
+function usage(req: MockRequest, answer: Answer, model: string) {
   const prompt = Math.max(1, Math.ceil(req.bodyText.length / 4));
   const completion = answer.kind === "tool" ? 15 : answer.text.split(/\s+/).length;
   return {
     prompt_tokens: prompt,
     completion_tokens: completion,
     total_tokens: prompt + completion,
-    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+    prompt_tokens_details: {
+      cached_tokens: model.includes("cache-hit") ? Math.floor(prompt / 2) : 0,
+      audio_tokens: 0,
+    },
     completion_tokens_details: {
       reasoning_tokens: 0,
       audio_tokens: 0,
@@ -139,7 +143,7 @@ function sendCompletion(
           ...(f.choiceFilter && { content_filter_results: f.choiceFilter }),
         },
       ],
-      usage: usage(req, answer),
+      usage: usage(req, answer, model),
       service_tier: "default",
       system_fingerprint: "fp_mock",
     }),
@@ -251,7 +255,7 @@ async function sendStream(
       service_tier: "default",
       system_fingerprint: "fp_mock",
       choices: [],
-      usage: usage(req, answer),
+      usage: usage(req, answer, model),
     });
   }
   res.write("data: [DONE]\n\n");

@@ -13,6 +13,7 @@
  *     `{"location":"Paris"}`; else the text `Hello from the <protocol> mock.` plus the last user
  *     message's first 40 characters in brackets; streaming (when the protocol's request says so) split
  *     into several events exactly as the real provider frames them, with usage.
+ *   `cache-hit` (OpenAI dialect) → a normal answer whose usage reports half the prompt as cached.
  */
 import type { IncomingHttpHeaders, ServerResponse } from "node:http";
 
