@@ -143,7 +143,7 @@ export async function chatCompletions(c: Context<AuthedEnv>): Promise<Response> 
     catalog,
     promptTokens,
     compression: (context, model) => compressionRequested(request, context, model.outputModalities),
-    sticky: (modelId) => run.stickyProvider(modelId, request, c.req.raw.headers),
+    sticky: run,
   });
   if (plan.attempts.length === 0) throw run.noEndpointsError(plan, catalog, request);
   if (routerMetadataRequested(c.req.raw.headers)) run.reportRouting(plan.attempts, routingStrategy(request));

@@ -11,10 +11,16 @@ import { GatewayError, type RateLimit } from "../errors";
 import type { ProviderCompletion, Target } from "../providers/types";
 import type { Prepared, Served, ServedStream } from "../routing/execute";
 import { dropUnsupportedParameters } from "../routing/parameters";
-import { type Attempt, type Plan, parseModelId, requestedModels } from "../routing/plan";
+import { type Attempt, type Plan, parseModelId, requestedModels, type StickySource } from "../routing/plan";
 import type { Stamp, StreamOutcome } from "../routing/respond";
 import { buildRouterMetadata } from "../routing/router-metadata";
-import { conversationKey, type StickyRoutes, stickyRoutes, stickyScope } from "../routing/sticky";
+import {
+  conversationKey,
+  type StickyRoutes,
+  sessionIdOf,
+  stickyRoutes,
+  stickyScope,
+} from "../routing/sticky";
 import type { Usage } from "../schema/chat-completion";
 import type { ChatRequest } from "../schema/chat-request";
 import type { RouterMetadata, RoutingStrategy } from "../schema/router-metadata";
@@ -54,7 +60,7 @@ type Attribution = Pick<
  * Holds neither the request nor its headers: a stream lives for minutes and the prompt can be
  * megabytes. What routing needs of the request is passed to `prepare`, while routing runs.
  */
-export class ChatRun {
+export class ChatRun implements StickySource {
   readonly id: string;
   private readonly init: Omit<ChatRunInit, "request" | "headers" | "sticky">;
   private readonly sticky: StickyRoutes;
@@ -87,17 +93,18 @@ export class ChatRun {
       appTitle: (headers.get("x-openrouter-title") ?? headers.get("x-title"))?.slice(0, 256) ?? null,
       userAgent: headers.get("user-agent")?.slice(0, 512) ?? null,
       externalUser: request.user ?? null,
-      sessionId: request.session_id ?? headers.get("x-session-id")?.slice(0, 256) ?? null,
+      sessionId: sessionIdOf(request, headers),
     };
   }
 
   /**
    * `PlanInput.sticky`: the provider that last served this conversation on `modelId`. The
    * conversation key is computed on the first call, which routing makes only when stickiness
-   * could apply; the request is read then and not kept.
+   * could apply; the request is read then and not kept. The run is the source itself, so routing
+   * a request allocates no closure for it.
    */
-  stickyProvider(modelId: string, request: ChatRequest, headers: Headers): string | undefined {
-    this.conversation ??= conversationKey(request, headers);
+  stickyProvider(modelId: string, request: ChatRequest): string | undefined {
+    this.conversation ??= conversationKey(request, this.attribution.sessionId ?? null);
     return this.sticky.get(stickyScope(this.init.key.accountId, modelId, this.conversation), Date.now());
   }
 

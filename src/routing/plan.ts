@@ -47,7 +47,12 @@ export interface PlanInput {
    * any. Asked only for a model with an endpoint in the plan whose cache reads are cheaper than its
    * input, and never with `provider.order`, so other requests never compute a conversation key.
    */
-  sticky?: (modelId: string) => string | undefined;
+  sticky?: StickySource;
+}
+
+/** Where routing asks for a conversation's sticky provider: the request's `ChatRun`. */
+export interface StickySource {
+  stickyProvider(modelId: string, request: ChatRequest): string | undefined;
 }
 
 export interface Plan {
@@ -448,8 +453,10 @@ function stickyProvider(
   group: { modelId: string; candidates: Candidate[] },
 ): string | undefined {
   if (input.sticky === undefined || input.request.provider?.order?.length) return undefined;
-  for (const c of group.candidates) {
-    if (readsCacheCheaper(endpointPrices(c.endpoint))) return input.sticky(group.modelId);
+  const candidates = group.candidates;
+  for (let i = 0; i < candidates.length; i++) {
+    if (readsCacheCheaper(endpointPrices(candidates[i]!.endpoint)))
+      return input.sticky.stickyProvider(group.modelId, input.request);
   }
   return undefined;
 }

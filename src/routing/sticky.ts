@@ -68,14 +68,19 @@ export function stickyScope(accountId: string, modelId: string, conversation: st
   return `${accountId}\n${modelId}\n${conversation}`;
 }
 
+/** `session_id`, else the `x-session-id` header (b1: at most 256 characters; the body's wins). */
+export function sessionIdOf(request: ChatRequest, headers: Headers): string | null {
+  return request.session_id ?? headers.get("x-session-id")?.slice(0, MAX_KEY_CHARS) ?? null;
+}
+
 /**
- * The conversation a request belongs to (b10): `session_id`, else the `x-session-id` header,
- * else `prompt_cache_key` (the three share one namespace: OpenRouter's `session_id` falls back to
+ * The conversation a request belongs to (b10): its session id (`sessionIdOf`), else
+ * `prompt_cache_key` (the three share one namespace: OpenRouter's `session_id` falls back to
  * `prompt_cache_key`), else a hash of the first system/developer message and the first other
  * message — what stays the same from turn to turn of one conversation. Empty values count as unset.
  */
-export function conversationKey(request: ChatRequest, headers: Headers): string {
-  const explicit = request.session_id || headers.get("x-session-id") || request.prompt_cache_key;
+export function conversationKey(request: ChatRequest, sessionId: string | null): string {
+  const explicit = sessionId || request.prompt_cache_key;
   if (explicit) return explicit.length <= MAX_KEY_CHARS ? `=${explicit}` : `#${hashText(explicit)}`;
   let system: Message | undefined;
   let first: Message | undefined;

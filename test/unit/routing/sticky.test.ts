@@ -9,9 +9,14 @@ import type { RequestScope } from "../../../src/cache/routing-data";
 import type { KeyRecord } from "../../../src/db/queries/keys";
 import { GatewayError } from "../../../src/errors";
 import type { ServedStream } from "../../../src/routing/execute";
-import { type PlanInput, planRoute } from "../../../src/routing/plan";
+import { type PlanInput, planRoute, type StickySource } from "../../../src/routing/plan";
 import { emptyOutcome } from "../../../src/routing/respond";
-import { conversationKey, STICKY_TTL_MS, StickyRoutes } from "../../../src/routing/sticky";
+import {
+  conversationKey as keyOf,
+  STICKY_TTL_MS,
+  StickyRoutes,
+  sessionIdOf,
+} from "../../../src/routing/sticky";
 import type { ChatRequest } from "../../../src/schema/chat-request";
 import { parseDecimal } from "../../../src/usage/decimal";
 import { catalogOf, chat, perToken } from "./catalog-rows";
@@ -40,6 +45,14 @@ const catalog = catalogOf({
 /** `random` values for the 1/price² draw: the cheapest endpoint, or the dearest. */
 const DRAW_CHEAP = 0;
 const DRAW_DEAR = 0.9999;
+
+/** The key ChatRun computes: from the session id it read when the request came in. */
+const conversationKey = (request: ChatRequest, headers: Headers) =>
+  keyOf(request, sessionIdOf(request, headers));
+/** A sticky source that always answers `provider`, recording what it was asked. */
+const always = (provider: string) => ({
+  stickyProvider: vi.fn<StickySource["stickyProvider"]>(() => provider),
+});
 
 const slugs = (input: Partial<PlanInput> & { request: ChatRequest }) =>
   planRoute({
@@ -194,7 +207,7 @@ describe("StickyRoutes: 10 minutes of inactivity, refreshed by successes, bounde
 });
 
 describe("the plan with a sticky provider", () => {
-  const dear = vi.fn(() => "dear");
+  const dear = always("dear");
   const request = (fields: Partial<ChatRequest> = {}) => chat({ model: "m/c", ...fields });
 
   it("puts it first; the rest keep the order they had, as fallbacks", () => {
@@ -217,19 +230,19 @@ describe("the plan with a sticky provider", () => {
   });
 
   it("is ignored with provider.order, and not even asked", () => {
-    const asked = vi.fn(() => "dear");
+    const asked = always("dear");
     expect(slugs({ request: request({ provider: { order: ["mid"] } }), sticky: asked })).toEqual([
       "mid",
       "cheap",
       "dear",
     ]);
-    expect(asked).not.toHaveBeenCalled();
+    expect(asked.stickyProvider).not.toHaveBeenCalled();
   });
 
   it("is not asked for a model whose cache reads cost as much as its input", () => {
-    const asked = vi.fn(() => "dear");
+    const asked = always("dear");
     expect(slugs({ request: chat({ model: "m/flat" }), sticky: asked })).toEqual(["cheap", "dear"]);
-    expect(asked).not.toHaveBeenCalled();
+    expect(asked.stickyProvider).not.toHaveBeenCalled();
   });
 
   it("does not put a degraded endpoint first", () => {
@@ -300,7 +313,7 @@ describe("ChatRun: when stickiness starts, and what refreshes it", () => {
       promptTokens: 10,
       compression: () => false,
       random: () => t.draw ?? DRAW_CHEAP,
-      sticky: (modelId) => run.stickyProvider(modelId, request, headers),
+      sticky: run,
     });
     const attempt = plan.attempts[0]!;
     const served = {
