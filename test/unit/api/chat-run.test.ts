@@ -44,12 +44,7 @@ describe("ChatRun", () => {
 
 describe("ChatRun router metadata (X-OpenRouter-Metadata)", () => {
   const catalog = catalogOf({ "m/a": [{ provider: "p1" }, { provider: "p2" }] });
-  const attempts: Attempt[] = catalog.endpointsByModel.get("m/a")!.map((endpoint) => ({
-    modelId: "m/a",
-    model: catalog.models.get("m/a")!,
-    endpoint,
-    provider: catalog.providers.get(endpoint.providerSlug)!,
-  }));
+  const attempts = attemptsOf(catalog, "m/a");
   const newRun = (request: ReturnType<typeof chat>) =>
     new ChatRun({
       request,
@@ -135,6 +130,16 @@ describe("ChatRun.settleStream for a stream no provider served", () => {
   });
 });
 
+/** Every endpoint of `modelId` as an attempt, in catalog order. */
+function attemptsOf(catalog: ReturnType<typeof catalogOf>, modelId: string): Attempt[] {
+  return catalog.endpointsByModel.get(modelId)!.map((endpoint) => ({
+    modelId,
+    model: catalog.models.get(modelId)!,
+    endpoint,
+    provider: catalog.providers.get(endpoint.providerSlug)!,
+  }));
+}
+
 /** A key whose account has $100 and nothing spent: what prepare's spend check reads. */
 function keyWith100(accountId: string, hash: string): KeyRecord {
   return {
@@ -205,12 +210,7 @@ describe("ChatRun.prepare for the :thinking variant (API.md b4)", () => {
 describe("ChatRun holds the attempt's worst case while it runs", () => {
   // $1 per million tokens each way: 10 prompt tokens and max_tokens 1,000 hold $0.00101.
   const catalog = catalogOf({ "m/a": [{ provider: "p1" }, { provider: "p2" }] });
-  const attempts: Attempt[] = catalog.endpointsByModel.get("m/a")!.map((endpoint) => ({
-    modelId: "m/a",
-    model: catalog.models.get("m/a")!,
-    endpoint,
-    provider: catalog.providers.get(endpoint.providerSlug)!,
-  }));
+  const attempts = attemptsOf(catalog, "m/a");
   const request = chat({ model: "m/a", messages: [{ role: "user", content: "hi" }], max_tokens: 1000 });
   const newRun = (accountId: string) => {
     const env = { USAGE_QUEUE: { sendBatch: async () => {} } } as unknown as RequestScope["env"];
@@ -252,13 +252,7 @@ describe("ChatRun holds the attempt's worst case while it runs", () => {
 describe("ChatRun.settleStream for a stream an error cut short", () => {
   it("counts what was sent when the provider's last count is lower (Anthropic's message_start)", () => {
     const catalog = catalogOf({ "m/a": [{ provider: "p1" }] });
-    const endpoint = catalog.endpointsByModel.get("m/a")![0]!;
-    const attempt: Attempt = {
-      modelId: "m/a",
-      model: catalog.models.get("m/a")!,
-      endpoint,
-      provider: catalog.providers.get(endpoint.providerSlug)!,
-    };
+    const [attempt] = attemptsOf(catalog, "m/a");
     const env = { USAGE_QUEUE: { sendBatch: async () => {} } } as unknown as RequestScope["env"];
     const run = new ChatRun({
       request: chat({ model: "m/a", messages: [{ role: "user", content: "hi" }] }),
