@@ -20,7 +20,7 @@ const FREE_DAILY_REQUESTS = { below: 50, from: 1000, threshold: fromNumber(10) }
 export function currentKeyView(key: KeyRecord): CurrentKeyResponse["data"] {
   const { below, from, threshold } = FREE_DAILY_REQUESTS;
   // Credits only ever grow, so the account's credits are what it has bought.
-  const freeDaily = key.money.accountCredits >= threshold ? from : below;
+  const freeDaily = key.money.account.credits >= threshold ? from : below;
   return {
     label: key.label,
     limit: key.money.limit === null ? null : toNumber(key.money.limit),
@@ -36,7 +36,7 @@ export function currentKeyView(key: KeyRecord): CurrentKeyResponse["data"] {
     byok_usage_weekly: 0,
     byok_usage_monthly: 0,
     // Credits only ever grow, so "never had credits" is "has none now".
-    is_free_tier: key.money.accountCredits === 0n,
+    is_free_tier: key.money.account.credits === 0n,
     is_management_key: key.isManagement,
     is_provisioning_key: false,
     expires_at: key.expiresAt?.toISOString() ?? null,
@@ -97,8 +97,8 @@ export const keyApi = new OpenAPIHono<AuthedEnv>()
     c.json(
       {
         data: {
-          total_credits: toNumber(c.var.key.money.accountCredits),
-          total_usage: toNumber(c.var.key.money.accountUsage),
+          total_credits: toNumber(c.var.key.money.account.credits),
+          total_usage: toNumber(c.var.key.money.account.usage),
         },
       },
       200,

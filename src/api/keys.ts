@@ -93,8 +93,7 @@ function newKeyRecord(row: ApiKeyRow): KeyRecord {
     ...key,
     money: {
       limit: limit === null ? null : parseDecimal(limit),
-      accountCredits: ZERO,
-      accountUsage: ZERO,
+      account: { credits: ZERO, usage: ZERO },
       usage: parseDecimal(usage),
       usageDaily: ZERO,
       usageWeekly: ZERO,

@@ -10,7 +10,7 @@
 import { buildSnapshot, type CatalogSnapshot } from "../catalog/snapshot";
 import { createDb } from "../db/client";
 import { readCatalog } from "../db/queries/catalog";
-import { findKeyRecord, type KeyRecord } from "../db/queries/keys";
+import { type AccountMoney, findKeyRecord, type KeyRecord } from "../db/queries/keys";
 import type { Bindings } from "../env";
 import { SwrCache, type SwrPolicy, withTimeout } from "./swr";
 
@@ -18,6 +18,9 @@ const catalogCache = new SwrCache<"catalog", CatalogSnapshot>(1);
 const keyCache = new SwrCache<string, KeyRecord | null>(10_000);
 const MAX_STALE_MS = 24 * 60 * 60 * 1000;
 const KEY_TTL_MS = 5_000;
+/** Accounts whose balance object the cached keys share (as many as the key cache holds keys). */
+const MAX_ACCOUNTS = 10_000;
+const accountMoney = new Map<string, AccountMoney>();
 
 /** Database round trips made by the loaders in this isolate (the benchmark and tests read it). */
 export const dbStats = { queries: 0 };
@@ -67,14 +70,34 @@ export function getKeyRecord(scope: RequestScope, hash: string): Promise<KeyReco
     hash,
     async () => {
       dbStats.queries += 1;
-      return withTimeout(
+      const record = await withTimeout(
         findKeyRecord(createDb(scope.env.HYPERDRIVE.connectionString), hash),
         dbTimeoutMs(scope.env),
         "key read",
       );
+      return record && shareAccountMoney(record);
     },
     policy(scope, Math.min(KEY_TTL_MS, ttlMs(scope.env))),
   );
+}
+
+/**
+ * One balance per account in the isolate: the record's account money becomes the object its
+ * account's other cached keys hold, updated to this (newest) read. So a spend through one key
+ * (applySpend) is seen by the account's other keys at once, not after their own refreshes —
+ * without it, two keys of one account could each spend the balance for up to 2 × KEY_TTL.
+ */
+export function shareAccountMoney(record: KeyRecord): KeyRecord {
+  const shared = accountMoney.get(record.accountId);
+  if (shared) {
+    shared.credits = record.money.account.credits;
+    shared.usage = record.money.account.usage;
+    record.money.account = shared;
+    return record;
+  }
+  if (accountMoney.size >= MAX_ACCOUNTS) accountMoney.delete(accountMoney.keys().next().value ?? "");
+  accountMoney.set(record.accountId, record.money.account);
+  return record;
 }
 
 /** Called after this isolate changes a key, so its own next request sees the change at once. */

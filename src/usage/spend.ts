@@ -38,7 +38,7 @@ export function limitLeft(key: KeyRecord): Fixed | null {
 
 /** The account's credits less its spend (may be negative). */
 export function balance(key: KeyRecord): Fixed {
-  return key.money.accountCredits - key.money.accountUsage;
+  return key.money.account.credits - key.money.account.usage;
 }
 
 /**
@@ -133,7 +133,7 @@ function exhaustedMessage(limitHit: boolean, heldInFlight: boolean): string {
  */
 export function applySpend(key: KeyRecord, cost: Fixed): void {
   const money = key.money;
-  money.accountUsage += cost;
+  money.account.usage += cost; // shared by the account's keys in this isolate
   money.usage += cost;
   money.usageDaily += cost;
   money.usageWeekly += cost;

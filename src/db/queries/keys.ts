@@ -12,14 +12,22 @@ export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export interface KeyMoney {
   /** Spending cap for the current `limitReset` period (or for ever); null = no cap. */
   limit: Fixed | null;
-  /** The account's credits bought and spent: its balance is the difference. */
-  accountCredits: Fixed;
-  accountUsage: Fixed;
+  /**
+   * The account's credits bought and spent (its balance is the difference). One object per
+   * account in the isolate's key cache, shared by its keys' records, so what one key spends the
+   * others see at once (src/cache/routing-data.ts).
+   */
+  account: AccountMoney;
   /** Spend through this key: lifetime, and in the current UTC day, week (from Monday) and month. */
   usage: Fixed;
   usageDaily: Fixed;
   usageWeekly: Fixed;
   usageMonthly: Fixed;
+}
+
+export interface AccountMoney {
+  credits: Fixed;
+  usage: Fixed;
 }
 
 /**
@@ -65,8 +73,7 @@ function toKeyRecord(row: KeyRecordRow): KeyRecord {
     ...key,
     money: {
       limit: limit === null ? null : parseDecimal(limit),
-      accountCredits: parseDecimal(row.accountCredits),
-      accountUsage: parseDecimal(row.accountUsage),
+      account: { credits: parseDecimal(row.accountCredits), usage: parseDecimal(row.accountUsage) },
       usage: parseDecimal(usage),
       usageDaily: parseDecimal(row.usageDaily),
       usageWeekly: parseDecimal(row.usageWeekly),

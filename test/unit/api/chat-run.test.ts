@@ -147,8 +147,7 @@ function keyWith100(accountId: string, hash: string): KeyRecord {
     hash,
     money: {
       limit: null,
-      accountCredits: parseDecimal("100"),
-      accountUsage: 0n,
+      account: { credits: parseDecimal("100"), usage: 0n },
       usage: 0n,
       usageDaily: 0n,
       usageWeekly: 0n,

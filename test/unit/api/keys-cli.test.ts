@@ -59,7 +59,10 @@ describe("npm run keys", () => {
       name: "ci",
       isManagement: false,
       limitReset: "monthly",
-      money: expect.objectContaining({ accountCredits: parseDecimal("100"), limit: parseDecimal("10") }),
+      money: expect.objectContaining({
+        account: expect.objectContaining({ credits: parseDecimal("100") }),
+        limit: parseDecimal("10"),
+      }),
     });
   });
 

@@ -32,8 +32,7 @@ describe("money on the wire", () => {
       limitReset: over.limitReset ?? null,
       money: {
         limit: over.limit === null ? null : parseDecimal(over.limit ?? "10"),
-        accountCredits: parseDecimal(over.credits ?? "20"),
-        accountUsage: parseDecimal(over.spent ?? "8"),
+        account: { credits: parseDecimal(over.credits ?? "20"), usage: parseDecimal(over.spent ?? "8") },
         usage: parseDecimal("8"),
         usageDaily: parseDecimal("1"),
         usageWeekly: parseDecimal("2"),

@@ -266,8 +266,7 @@ describe("ChatRun: when stickiness starts, and what refreshes it", () => {
       hash: `h-${accountId}`,
       money: {
         limit: null,
-        accountCredits: parseDecimal("100"),
-        accountUsage: 0n,
+        account: { credits: parseDecimal("100"), usage: 0n },
         usage: 0n,
         usageDaily: 0n,
         usageWeekly: 0n,

@@ -14,7 +14,8 @@ import { applySpend, checkSpend, REALISTIC_COMPLETION_TOKENS, spendable } from "
 import { endpointRow } from "../routing/catalog-rows";
 
 /** A key's fields, with its money written as the decimal strings the database returns. */
-type KeyFields = Partial<Omit<KeyRecord, "money">> & { [K in keyof KeyMoney]?: string };
+type MoneyField = Exclude<keyof KeyMoney, "account"> | "accountCredits" | "accountUsage";
+type KeyFields = Partial<Omit<KeyRecord, "money">> & { [K in MoneyField]?: string };
 
 function key(fields: KeyFields = {}): KeyRecord {
   const at = new Date("2025-01-01T00:00:00Z");
@@ -43,8 +44,7 @@ function key(fields: KeyFields = {}): KeyRecord {
     ...rest,
     money: {
       limit: limit === undefined ? null : parseDecimal(limit),
-      accountCredits: parseDecimal(accountCredits),
-      accountUsage: parseDecimal(accountUsage),
+      account: { credits: parseDecimal(accountCredits), usage: parseDecimal(accountUsage) },
       usage: parseDecimal(usage),
       usageDaily: parseDecimal(usageDaily),
       usageWeekly: parseDecimal(usageWeekly),
@@ -291,8 +291,7 @@ describe("applySpend", () => {
     applySpend(k, parseDecimal("0.0000000375"));
     expect(k.money).toEqual({
       limit: null,
-      accountCredits: parseDecimal("10"),
-      accountUsage: parseDecimal("1.5000000375"),
+      account: { credits: parseDecimal("10"), usage: parseDecimal("1.5000000375") },
       usage: parseDecimal("0.1000000375"),
       usageDaily: parseDecimal("0.0000000375"),
       usageWeekly: parseDecimal("0.0200000375"),
@@ -302,7 +301,7 @@ describe("applySpend", () => {
 
   it("a zero cost changes nothing", () => {
     const k = key({ accountUsage: "1.50", usageDaily: "0.25" });
-    const before = { ...k.money };
+    const before = structuredClone(k.money);
     applySpend(k, 0n);
     expect(k.money).toEqual(before);
   });
