@@ -273,6 +273,8 @@ export class ChatRun implements StickySource {
         error: undefined,
         cancelled: false,
         firstContentAt: undefined,
+        lastChoiceIndex: 0, // for the stream's in-band error only
+        finishedAfterFirst: undefined,
       },
       false,
     );

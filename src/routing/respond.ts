@@ -39,6 +39,9 @@ export interface StreamOutcome {
   error: GatewayError | undefined;
   cancelled: boolean;
   firstContentAt: number | undefined;
+  /** With `n` > 1: the highest choice index seen, and which choices after the first finished. */
+  lastChoiceIndex: number;
+  finishedAfterFirst: Set<number> | undefined;
 }
 
 export function emptyOutcome(): StreamOutcome {
@@ -52,6 +55,8 @@ export function emptyOutcome(): StreamOutcome {
     error: undefined,
     cancelled: false,
     firstContentAt: undefined,
+    lastChoiceIndex: 0,
+    finishedAfterFirst: undefined,
   };
 }
 
@@ -103,11 +108,36 @@ function observe(outcome: StreamOutcome, chunk: ProviderChunk, now: number): voi
       ) ?? 0);
     outcome.generatedChars += chars;
     if (chars > 0) outcome.firstContentAt ??= now;
-    if (choice.index === 0 && choice.finish_reason !== null) {
-      outcome.finishReason = choice.finish_reason;
-      outcome.nativeFinishReason = choice.native_finish_reason;
+    if (choice.index === 0) {
+      if (choice.finish_reason !== null) {
+        outcome.finishReason = choice.finish_reason;
+        outcome.nativeFinishReason = choice.native_finish_reason;
+      }
+    } else {
+      // n > 1 only: a single-choice stream never comes here.
+      if (choice.index > outcome.lastChoiceIndex) outcome.lastChoiceIndex = choice.index;
+      if (choice.finish_reason !== null) {
+        outcome.finishedAfterFirst ??= new Set();
+        outcome.finishedAfterFirst.add(choice.index);
+      }
     }
   }
+}
+
+/** The in-band error's choices: every choice the stream had, finished with "error" unless it had finished. */
+function errorChoices(outcome: StreamOutcome): ChunkChoice[] {
+  const choices: ChunkChoice[] = [];
+  for (let index = 0; index <= outcome.lastChoiceIndex; index++) {
+    const finished =
+      index === 0 ? outcome.finishReason !== null : (outcome.finishedAfterFirst?.has(index) ?? false);
+    choices.push({
+      index,
+      delta: { content: "" },
+      finish_reason: finished ? null : "error",
+      native_finish_reason: null,
+    });
+  }
+  return choices;
 }
 
 /** One stamped chunk as the client receives it (exported for bench/peers/micro-worker.ts). */
@@ -303,13 +333,10 @@ export function sseBody(opts: SseOptions): ReadableStream<Uint8Array> {
       // A choice that already finished is not finished again: its error chunk carries
       // finish_reason null, as OpenRouter's own does (fixture openrouter/stream-mid-stream-error.sse),
       // and clients read the top-level `error`.
-      const errorChoice: ChunkChoice = {
-        index: 0,
-        delta: { content: "" },
-        finish_reason: outcome.finishReason === null ? "error" : null,
-        native_finish_reason: null,
-      };
-      frames += sseFrame({ ...chunkOf(base, [errorChoice], null), error: inBandError(outcome.error) });
+      frames += sseFrame({
+        ...chunkOf(base, errorChoices(outcome), null),
+        error: inBandError(outcome.error),
+      });
     }
     const metadata = served && !outcome.error && opts.metadata ? opts.metadata(served) : undefined;
     frames += sseFrame(

@@ -249,6 +249,24 @@ describe("sseBody: an error after the choice finished", () => {
   });
 });
 
+describe("sseBody: an error mid-stream with n > 1 choices", () => {
+  it("finishes every choice that had not finished, and only those", async () => {
+    const of = (index: number, text: string, reason: "stop" | null = null): ProviderChunk => ({
+      choices: [{ index, delta: { content: text }, finish_reason: reason, native_finish_reason: reason }],
+    });
+    const late = new GatewayError(429, "rate_limit_exceeded", "Rate limit exceeded", { provider: "P1" });
+    const { served } = fakeServed([of(0, "A"), of(1, "B"), of(2, "C")], [of(1, "", "stop"), late]);
+    const fs = frames(await readAll(body(served).stream));
+    const [error] = fs.filter(isError) as { choices: { index: number; finish_reason: string | null }[] }[];
+    expect(error?.choices.map((c) => [c.index, c.finish_reason])).toEqual([
+      [0, "error"],
+      [1, null],
+      [2, "error"],
+    ]);
+    expect(chatCompletionChunkSchema.parse(error)).toBeTruthy();
+  });
+});
+
 describe("sseBody: an in-band 5xx from the provider is masked (API.md b8)", () => {
   it("its message becomes 'Provider returned error', without provider_code or raw; status, type and provider stay", async () => {
     const upstream = new GatewayError(
