@@ -16,6 +16,7 @@ import { dbStats, getCatalog } from "../cache/routing-data";
 import type { AppEnv, Bindings } from "../env";
 import { GatewayError } from "../errors";
 import { adapterFor } from "../providers/registry";
+import { endpointHealth } from "../routing/endpoint-health";
 import { executeCompletion, executeStream, type ServedStream } from "../routing/execute";
 import { type Attempt, planRoute } from "../routing/plan";
 import { completionBody, sseBody } from "../routing/respond";
@@ -144,6 +145,8 @@ export async function chatCompletions(c: Context<AuthedEnv>): Promise<Response> 
     promptTokens,
     compression: (context, model) => compressionRequested(request, context, model.outputModalities),
     sticky: run,
+    health: endpointHealth,
+    now: startedAt,
   });
   if (plan.attempts.length === 0) throw run.noEndpointsError(plan, catalog, request);
   if (routerMetadataRequested(c.req.raw.headers)) run.reportRouting(plan.attempts, routingStrategy(request));
@@ -159,6 +162,7 @@ export async function chatCompletions(c: Context<AuthedEnv>): Promise<Response> 
     firstByteTimeoutMs: settings.firstByteTimeoutMs,
     signal: c.req.raw.signal,
     echoes,
+    health: endpointHealth,
   };
 
   if (!request.stream) {

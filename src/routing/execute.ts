@@ -48,6 +48,14 @@ export interface ExecuteDeps {
    * recorded here as it is sent. Streams only; `executeCompletion` ignores it.
    */
   echoes?: UpstreamEchoes | undefined;
+  /** Told each attempt's outcome, for outage-aware routing (b10; `endpoint-health.ts`). */
+  health?: HealthSink | undefined;
+}
+
+/** What execution reports about endpoints: the isolate's `EndpointHealth`. */
+export interface HealthSink {
+  succeeded(endpointId: number): void;
+  failed(endpointId: number, now: number): void;
 }
 
 /**
@@ -179,10 +187,14 @@ async function loop<T>(
       latencyMs: now() - started,
     };
     if (outcome.ok) {
+      deps.health?.succeeded(attempt.endpoint.id);
       log.push(entry);
       return { ...outcome.value, attempt, log, sentAt: started, firstByteAt: now() };
     }
     const error = outcome.error;
+    // An availability failure (5xx, 408, 429, unreachable, cut short) says the endpoint is
+    // failing; a refusal of this request (any other 4xx) says nothing about it.
+    if (error.retryable) deps.health?.failed(attempt.endpoint.id, now());
     log.push({ ...entry, errorType: error.type, message: error.message });
     failures.push(error);
     if (error.meta.retryAfter !== undefined)

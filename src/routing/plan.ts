@@ -48,6 +48,17 @@ export interface PlanInput {
    * input, and never with `provider.order`, so other requests never compute a conversation key.
    */
   sticky?: StickySource;
+  /**
+   * Endpoints whose latest attempt failed in the last 30 s (b10): they go behind the healthy
+   * ones, as a degraded catalog status does. Absent in tests that do not exercise it.
+   */
+  health?: HealthSource;
+  now?: number;
+}
+
+/** Where routing asks whether an endpoint is in an outage: the isolate's `EndpointHealth`. */
+export interface HealthSource {
+  failing(endpointId: number, now: number): boolean;
 }
 
 /** Where routing asks for a conversation's sticky provider: the request's `ChatRun`. */
@@ -87,6 +98,8 @@ interface Candidate {
   completionPrice: Fixed;
   /** Whether the whole request (prompt + max_tokens) fits its window, without compression. */
   fits: boolean;
+  /** Degraded in the catalog (negative status) or failing right now: last, whatever the order. */
+  down: boolean;
 }
 
 function sortSpec(
@@ -134,6 +147,8 @@ function filterEndpoints(
   const prefs = req.provider;
   const exclude = (reason: Exclusion, c: Candidate) => excludeAs(excluded, reason, model, c);
   const needed = neededTokens(req, input);
+  const { health } = input;
+  const now = input.now ?? Date.now();
   let candidates: Candidate[] = [];
   for (const endpoint of input.catalog.endpointsByModel.get(model.id) ?? []) {
     const provider = input.catalog.providers.get(endpoint.providerSlug);
@@ -144,6 +159,7 @@ function filterEndpoints(
       promptPrice: endpointPrices(endpoint).prompt,
       completionPrice: endpointPrices(endpoint).completion,
       fits: needed <= endpoint.contextLength,
+      down: endpoint.status < 0 || health?.failing(endpoint.id, now) === true,
     });
   }
 
@@ -283,9 +299,9 @@ function byPrice(a: Candidate, b: Candidate): number {
   return d < 0n ? -1 : d > 0n ? 1 : 0;
 }
 
-/** Degraded endpoints (negative status) go last, whatever the order. */
+/** Degraded and failing endpoints go last, whatever the order. */
 function healthy(a: Candidate, b: Candidate): number {
-  return Number(a.endpoint.status < 0) - Number(b.endpoint.status < 0);
+  return Number(a.down) - Number(b.down);
 }
 
 /**
@@ -294,7 +310,7 @@ function healthy(a: Candidate, b: Candidate): number {
  */
 function priceWeighted(candidates: Candidate[], random: () => number): Candidate[] {
   const sorted = [...candidates].sort(byPrice).sort(healthy);
-  const pool = sorted.filter((c) => c.endpoint.status >= 0);
+  const pool = sorted.filter((c) => !c.down);
   if (pool.length <= 1) return sorted;
   const weights = pool.map((c) => {
     const p = Math.max(Number(price(c)) / 1e18, 1e-12);
@@ -315,11 +331,11 @@ function priceWeighted(candidates: Candidate[], random: () => number): Candidate
 
 /**
  * Sticky routing (b10): the conversation's provider goes first, the rest keep their order as its
- * fallbacks. Only an endpoint the filters kept, and a healthy one (a degraded endpoint goes last
+ * fallbacks. Only an endpoint the filters kept, and a healthy one (a degraded or failing endpoint goes last
  * whatever the order); `sorted` is this call's own array.
  */
 function stickyFirst(sorted: Candidate[], sticky: string): Candidate[] {
-  const i = sorted.findIndex((c) => c.provider.slug === sticky && c.endpoint.status >= 0);
+  const i = sorted.findIndex((c) => c.provider.slug === sticky && !c.down);
   if (i > 0) sorted.unshift(...sorted.splice(i, 1));
   return sorted;
 }
@@ -347,8 +363,8 @@ function orderCandidates(
       .sort(healthy);
     return [...ordered, ...rest];
   }
-  // Without measured throughput/latency yet (endpoint health is on the roadmap), those sorts fall
-  // back to price among healthy endpoints, which keeps them deterministic.
+  // Without measured throughput/latency yet (their percentiles are on the roadmap), those sorts
+  // fall back to price among healthy endpoints, which keeps them deterministic.
   let sorted = by ? [...candidates].sort(byPrice).sort(healthy) : priceWeighted(candidates, random);
   if (sticky !== undefined) sorted = stickyFirst(sorted, sticky);
   return prefs?.allow_fallbacks === false ? sorted.slice(0, 1) : sorted;

@@ -374,6 +374,49 @@ describe("executeCompletion: context length, Retry-After, prepare, the final err
   });
 });
 
+describe("endpoint health: what each attempt reports (b10 outages)", () => {
+  /** Records the reports as `failed p1` / `ok p2`, by provider slug. */
+  function healthLog() {
+    const reports: string[] = [];
+    const slugOf = (id: number) =>
+      [...catalog.endpointsByModel.values()].flat().find((e) => e.id === id)?.providerSlug;
+    return {
+      reports,
+      health: {
+        succeeded: (id: number) => void reports.push(`ok ${slugOf(id)}`),
+        failed: (id: number) => void reports.push(`failed ${slugOf(id)}`),
+      },
+    };
+  }
+
+  it.each<[string, Reply]>([
+    ["a 500", () => Promise.resolve(fail(500))],
+    ["a 429", () => Promise.resolve(fail(429))],
+    ["refused credentials", () => Promise.resolve(fail(401, "Incorrect API key provided"))],
+    ["a network error", "network"],
+    ["no first byte in time", "hang"],
+  ])("%s marks the endpoint failing; the one that serves is marked healthy", async (_name, reply) => {
+    const { fetch } = scripted({ p1: [reply], p2: [ok()] });
+    const { reports, health } = healthLog();
+    await executeCompletion(attempts("m/a@p1", "m/a@p2"), deps(fetch, { health }));
+    expect(reports).toEqual(["failed p1", "ok p2"]);
+  });
+
+  it("a refusal of the request itself (a 400) says nothing about the endpoint", async () => {
+    const { fetch } = scripted({ p1: [fail(400, "bad request")] });
+    const { reports, health } = healthLog();
+    await failure(executeCompletion(attempts("m/a@p1", "m/a@p2"), deps(fetch, { health })));
+    expect(reports).toEqual([]);
+  });
+
+  it("a stream cut before its first content marks the endpoint failing", async () => {
+    const { fetch } = scripted({ p1: [sse('data: {"id":"x","choices":[]}\n\n')], p2: [okStream()] });
+    const { reports, health } = healthLog();
+    await executeStream(attempts("m/a@p1", "m/a@p2"), deps(fetch, { health }));
+    expect(reports).toEqual(["failed p1", "ok p2"]);
+  });
+});
+
 describe("client abort", () => {
   it("an already-aborted signal stops before any call", async () => {
     const { fetch, calls } = scripted({ p1: [ok()] });

@@ -22,6 +22,8 @@ function plan(
     promptTokens: opts.promptTokens ?? 100,
     compression: opts.compression ?? (() => false),
     random: opts.random ?? (() => 0),
+    health: opts.health,
+    now: opts.now,
   });
   return {
     attempts: result.attempts.map((a) => `${a.modelId}@${a.provider.slug}`),
@@ -661,6 +663,64 @@ describe("default routing: price-weighted choice (b10)", () => {
       "m/two@three",
       "m/two@dollar",
     ]);
+  });
+});
+
+describe("outage-aware routing: an endpoint failing in the last 30 s goes last (b10)", () => {
+  const catalog = catalogOf({
+    "m/x": [
+      { provider: "cheap", prompt: 1, completion: 1 },
+      { provider: "mid", prompt: 2, completion: 2 },
+      { provider: "dear", prompt: 4, completion: 4 },
+    ],
+  });
+  const idOf = (slug: string) =>
+    catalog.endpointsByModel.get("m/x")!.find((e) => e.providerSlug === slug)!.id;
+  const now = 1_000_000;
+  const failing = (...slugs: string[]) => {
+    const ids = new Set(slugs.map(idOf));
+    return { failing: (id: number, at: number) => at === now && ids.has(id) };
+  };
+
+  it("is never drawn first and goes behind the healthy endpoints, however cheap", () => {
+    for (const r of [0, 0.5, 0.999]) {
+      const attempts = attemptsOf({ model: "m/x" }, catalog, {
+        random: () => r,
+        health: failing("cheap"),
+        now,
+      });
+      expect(attempts.at(-1)).toBe("m/x@cheap");
+      expect(attempts).toHaveLength(3);
+    }
+  });
+
+  it("stays a fallback: with every endpoint failing, all are still tried, by the draw", () => {
+    expect(attemptsOf({ model: "m/x" }, catalog, { health: failing("cheap", "mid", "dear"), now })).toEqual([
+      "m/x@cheap",
+      "m/x@mid",
+      "m/x@dear",
+    ]);
+  });
+
+  it("goes last in a sorted order too", () => {
+    expect(
+      attemptsOf({ model: "m/x", provider: { sort: "price" } }, catalog, { health: failing("cheap"), now }),
+    ).toEqual(["m/x@mid", "m/x@dear", "m/x@cheap"]);
+  });
+
+  it("keeps its place in the client's own provider.order", () => {
+    expect(
+      attemptsOf({ model: "m/x", provider: { order: ["cheap", "dear"] } }, catalog, {
+        health: failing("cheap"),
+        now,
+      }),
+    ).toEqual(["m/x@cheap", "m/x@dear", "m/x@mid"]);
+  });
+
+  it("is asked at the request's time", () => {
+    expect(attemptsOf({ model: "m/x" }, catalog, { health: failing("cheap"), now: now + 1 })[0]).toBe(
+      "m/x@cheap",
+    );
   });
 });
 
