@@ -9,6 +9,7 @@ import type { CompressionReport } from "../db/schema";
 import type { Bindings } from "../env";
 import { GatewayError, type RateLimit } from "../errors";
 import type { ProviderCompletion, Target } from "../providers/types";
+import { type EndpointHealth, endpointHealth } from "../routing/endpoint-health";
 import type { Prepared, Served, ServedStream } from "../routing/execute";
 import { dropUnsupportedParameters } from "../routing/parameters";
 import { type Attempt, type Plan, parseModelId, requestedModels, type StickySource } from "../routing/plan";
@@ -45,6 +46,8 @@ export interface ChatRunInit {
   headers: Headers;
   /** Where sticky routing (b10) is remembered: the isolate's, unless a test gives its own. */
   sticky?: StickyRoutes;
+  /** Where endpoint outages (b10) are remembered: the isolate's, unless a test gives its own. */
+  health?: EndpointHealth;
 }
 
 /** Rough characters per token, for estimating output when a provider reports no usage. */
@@ -62,8 +65,9 @@ type Attribution = Pick<
  */
 export class ChatRun implements StickySource {
   readonly id: string;
-  private readonly init: Omit<ChatRunInit, "request" | "headers" | "sticky">;
+  private readonly init: Omit<ChatRunInit, "request" | "headers" | "sticky" | "health">;
   private readonly sticky: StickyRoutes;
+  private readonly health: EndpointHealth;
   /**
    * The conversation's key (b10), computed during routing and only when stickiness could apply:
    * a short string (an id or a hash), never the prompt. Undefined: this run neither reads nor
@@ -82,10 +86,11 @@ export class ChatRun implements StickySource {
    */
   routerMetadata: ((served: Served) => RouterMetadata) | undefined;
 
-  constructor({ request, headers, sticky = stickyRoutes, ...init }: ChatRunInit) {
+  constructor({ request, headers, sticky = stickyRoutes, health = endpointHealth, ...init }: ChatRunInit) {
     this.id = init.id;
     this.init = init;
     this.sticky = sticky;
+    this.health = health;
     this.attribution = {
       requestedModel: request.model ?? request.models?.[0] ?? "",
       streamed: request.stream === true,
@@ -307,6 +312,9 @@ export class ChatRun implements StickySource {
         : undercounted
           ? { ...reported, completion_tokens: generated, total_tokens: reported.prompt_tokens + generated }
           : reported;
+    // A provider that breaks a stream off after its first content (an in-band error, a cut
+    // connection) is failing as surely as one that fails before it (b10 outages).
+    if (outcome.error?.retryable && !outcome.cancelled) this.health.failed(attempt.endpoint.id, Date.now());
     const prices = endpointPrices(attempt.endpoint);
     if (
       this.conversation !== undefined &&

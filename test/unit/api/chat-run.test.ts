@@ -7,6 +7,7 @@ import { ChatRun } from "../../../src/api/chat-run";
 import type { RequestScope } from "../../../src/cache/routing-data";
 import type { KeyRecord } from "../../../src/db/queries/keys";
 import { GatewayError } from "../../../src/errors";
+import { EndpointHealth } from "../../../src/routing/endpoint-health";
 import type { ServedStream } from "../../../src/routing/execute";
 import type { Attempt } from "../../../src/routing/plan";
 import { emptyOutcome } from "../../../src/routing/respond";
@@ -284,5 +285,46 @@ describe("ChatRun.settleStream for a stream an error cut short", () => {
     });
     // An error is never charged (zero-completion insurance), whatever the count.
     expect(usage.cost).toBe(0);
+  });
+});
+
+describe("ChatRun.settleStream tells endpoint health how a served stream ended (b10 outages)", () => {
+  const catalog = catalogOf({ "m/a": [{ provider: "p1" }] });
+  const [attempt] = attemptsOf(catalog, "m/a");
+  const env = { USAGE_QUEUE: { sendBatch: async () => {} } } as unknown as RequestScope["env"];
+
+  function settle(outcome: Partial<ReturnType<typeof emptyOutcome>>): EndpointHealth {
+    const health = new EndpointHealth();
+    const run = new ChatRun({
+      request: chat({ model: "m/a", messages: [{ role: "user", content: "hi" }] }),
+      key: keyWith100("acc-health", "acc-health-key"),
+      env,
+      scope: { env },
+      promptTokens: 10,
+      id: "gen-health",
+      startedAt: Date.now(),
+      headers: new Headers(),
+      health,
+    });
+    const served = {
+      attempt,
+      log: [],
+      sentAt: Date.now(),
+      firstByteAt: Date.now(),
+    } as unknown as ServedStream;
+    run.settleStream({ ...emptyOutcome(), generatedChars: 40, ...outcome }, served);
+    return health;
+  }
+
+  it("a provider that broke the stream off after its first content is failing", () => {
+    const health = settle({ error: new GatewayError(502, "provider_unavailable", "cut") });
+    expect(health.failing(attempt!.endpoint.id, Date.now())).toBe(true);
+  });
+
+  it("a stream that ended well, or that the client left, says nothing against it", () => {
+    expect(settle({ finishReason: "stop" }).size).toBe(0);
+    expect(
+      settle({ cancelled: true, error: new GatewayError(502, "provider_unavailable", "cut") }).size,
+    ).toBe(0);
   });
 });
