@@ -183,6 +183,11 @@ export const authCodes = pgTable(
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
     /** Set by the one exchange that wins; a used code is refused afterwards. */
     usedAt: timestamp("used_at", { withTimezone: true }),
+    /**
+     * Exchanges refused for a wrong verifier or method, counted by the same UPDATE that checks
+     * them: at MAX_FAILED_EXCHANGES the code is dead, so a leaked code allows only a few guesses.
+     */
+    failedAttempts: integer("failed_attempts").notNull().default(0),
     createdAt: createdAt(),
   },
   (t) => [

@@ -1,0 +1,1 @@
+ALTER TABLE "auth_codes" ADD COLUMN "failed_attempts" integer DEFAULT 0 NOT NULL;
