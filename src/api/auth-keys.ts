@@ -2,7 +2,8 @@
  * OpenRouter's OAuth PKCE endpoints (API.md b11, "OAuth PKCE"; CONTRACT.md §4):
  * - `POST /auth/keys` exchanges a code (from the `/auth` page or from the next route) and its
  *   PKCE verifier for a new API key on the account that approved the code. It needs no key: the
- *   code is the credential. Every refusal about the code itself is a 403.
+ *   code is the credential. Every refusal about the code itself is a 403; a wrong verifier counts
+ *   against the code, which dies after MAX_FAILED_EXCHANGES of them (src/db/queries/auth-codes.ts).
  * - `POST /auth/keys/code` makes a code with an API key instead of the page, optionally with the
  *   new key's limit and expiry.
  * Both answer in the shapes `@openrouter/sdk` parses. Other methods on these paths get 405.
@@ -11,9 +12,15 @@ import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { generateApiKey, hashApiKey, keyLabel } from "../auth/api-key";
 import { type AuthedEnv, requireApiKey } from "../auth/middleware";
-import { AUTH_CODE_TTL_MINUTES, generateAuthCode, userIdOf, verifierMatches } from "../auth/pkce";
+import {
+  AUTH_CODE_TTL_MINUTES,
+  challengesFor,
+  generateAuthCode,
+  MAX_FAILED_EXCHANGES,
+  userIdOf,
+} from "../auth/pkce";
 import { createDb, type Db } from "../db/client";
-import { findAuthCode, insertAuthCode, redeemAuthCode } from "../db/queries/auth-codes";
+import { type ExchangeRefusal, exchangeAuthCode, insertAuthCode } from "../db/queries/auth-codes";
 import type { KeyRecord } from "../db/queries/keys";
 import { GatewayError } from "../errors";
 import {
@@ -37,7 +44,9 @@ const exchangeRoute = createRoute({
   summary: "Exchange an authorization code (and its PKCE verifier) for a new API key",
   description:
     "The code comes from the `/auth` page's redirect (`?code=…`) or from `POST /auth/keys/code`. " +
-    `It works once, within ${AUTH_CODE_TTL_MINUTES} minutes. The key is created on the account that approved the code.`,
+    `It works once, within ${AUTH_CODE_TTL_MINUTES} minutes, and not at all after ${MAX_FAILED_EXCHANGES} ` +
+    "refused attempts (wrong or missing `code_verifier`, wrong `code_challenge_method`). " +
+    "The key is created on the account that approved the code.",
   security: [],
   request: {
     body: { required: true, content: { "application/json": { schema: exchangeAuthCodeBodySchema } } },
@@ -73,6 +82,18 @@ const createCodeRoute = createRoute({
   },
 });
 
+/**
+ * What each refusal says. None repeats what the client sent, and `invalid` is the same for an
+ * unknown code, a wrong proof and a code dead from too many wrong proofs (see ExchangeRefusal).
+ */
+const EXCHANGE_REFUSALS: Record<ExchangeRefusal, string> = {
+  invalid: "Invalid authorization code or code_verifier",
+  used: "This authorization code has already been used",
+  expired: `This authorization code has expired (codes last ${AUTH_CODE_TTL_MINUTES} minutes)`,
+  approver_inactive: "The API key that approved this code is disabled or expired",
+  key_expired: "The key this code would create has already expired",
+};
+
 function refused(message: string): GatewayError {
   return new GatewayError(403, "permission_denied", message);
 }
@@ -90,37 +111,18 @@ function methodNotAllowed(c: Context): Response {
 export const authKeysApi = new OpenAPIHono<AuthedEnv>()
   .openapi(exchangeRoute, async (c) => {
     const body = c.req.valid("json");
-    const db = createDb(c.env.HYPERDRIVE.connectionString);
-    const state = await findAuthCode(db, await hashApiKey(body.code));
-    if (!state) throw refused("Invalid authorization code");
-    const { code } = state;
-    if (code.usedAt !== null) throw refused("This authorization code has already been used");
-    if (!state.live) {
-      throw refused(`This authorization code has expired (codes last ${AUTH_CODE_TTL_MINUTES} minutes)`);
-    }
-    if (!state.approverActive) throw refused("The API key that approved this code is disabled or expired");
-    if (!state.keyUnexpired) throw refused("The key this code would create has already expired");
-    if (code.codeChallenge !== null && code.codeChallengeMethod !== null) {
-      if (body.code_challenge_method != null && body.code_challenge_method !== code.codeChallengeMethod) {
-        throw refused(
-          `code_challenge_method ${body.code_challenge_method} is not the method this code was made with`,
-        );
-      }
-      if (!body.code_verifier) {
-        throw refused("code_verifier is required: this code was made with a code_challenge");
-      }
-      if (!(await verifierMatches(code.codeChallengeMethod, code.codeChallenge, body.code_verifier))) {
-        throw refused("code_verifier does not match the code_challenge");
-      }
-    }
     const secret = generateApiKey(false);
-    const row = await redeemAuthCode(db, code.codeHash, {
-      hash: await hashApiKey(secret),
-      label: keyLabel(secret),
-    });
-    // Another exchange won in between, or the code expired since it was read.
-    if (!row) throw refused("This authorization code has already been used or has expired");
-    return c.json({ key: secret, user_id: userIdOf(row.accountId) }, 200);
+    const outcome = await exchangeAuthCode(
+      createDb(c.env.HYPERDRIVE.connectionString),
+      await hashApiKey(body.code),
+      {
+        challenges: body.code_verifier === undefined ? null : await challengesFor(body.code_verifier),
+        method: body.code_challenge_method ?? null,
+      },
+      { hash: await hashApiKey(secret), label: keyLabel(secret) },
+    );
+    if (!outcome.ok) throw refused(EXCHANGE_REFUSALS[outcome.reason]);
+    return c.json({ key: secret, user_id: userIdOf(outcome.key.accountId) }, 200);
   })
   .openapi(createCodeRoute, async (c) => {
     const body = c.req.valid("json");

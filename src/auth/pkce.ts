@@ -6,6 +6,13 @@
 /** Codes live 10 minutes, as OpenRouter's do. */
 export const AUTH_CODE_TTL_MINUTES = 10;
 
+/**
+ * Refused exchanges (wrong or missing verifier, wrong method) a code survives: at this many it is
+ * dead, even for the right verifier. Whoever holds a leaked code gets this many guesses, not more;
+ * an app that sends the wrong verifier this often has lost it and must sign in again anyway.
+ */
+export const MAX_FAILED_EXCHANGES = 5;
+
 export const CODE_CHALLENGE_METHODS = ["S256", "plain"] as const;
 export type CodeChallengeMethod = (typeof CODE_CHALLENGE_METHODS)[number];
 
@@ -36,23 +43,13 @@ export function normalizeS256Challenge(challenge: string): string {
   return challenge.replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
 
-/** Compares without an early exit, so the time taken says nothing about where two strings differ. */
-function constantTimeEqual(a: string, b: string): boolean {
-  const x = new TextEncoder().encode(a);
-  const y = new TextEncoder().encode(b);
-  let diff = x.length ^ y.length;
-  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
-  return diff === 0;
-}
-
-/** Whether `verifier` answers the challenge a code was made with (RFC 7636 §4.6). */
-export async function verifierMatches(
-  method: CodeChallengeMethod,
-  challenge: string,
-  verifier: string,
-): Promise<boolean> {
-  const derived = method === "S256" ? await s256Challenge(verifier) : verifier;
-  return constantTimeEqual(derived, challenge);
+/**
+ * The challenge `verifier` answers under each method (RFC 7636 §4.6): the exchange sends both to
+ * the database, which compares the one for the code's own method in the same UPDATE that counts a
+ * failure (src/db/queries/auth-codes.ts), so checking and counting cannot race.
+ */
+export async function challengesFor(verifier: string): Promise<Record<CodeChallengeMethod, string>> {
+  return { S256: await s256Challenge(verifier), plain: verifier };
 }
 
 /** Hosts an app on the user's own machine listens on: plain http is allowed to them, on any port. */

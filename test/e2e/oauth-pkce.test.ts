@@ -143,7 +143,7 @@ describe("signing in with OpenRouter's flow", () => {
     const other = await app().oAuth.createSHA256CodeChallenge();
     await expect(
       app().oAuth.exchangeAuthCodeForAPIKey({ requestBody: { code, codeVerifier: other.codeVerifier } }),
-    ).rejects.toMatchObject({ statusCode: 403, message: "code_verifier does not match the code_challenge" });
+    ).rejects.toMatchObject({ statusCode: 403, message: "Invalid authorization code or code_verifier" });
 
     // Ten minutes later, as far as the database knows.
     const sql = postgres(db.url, { max: 1, onnotice: () => {} });

@@ -7,7 +7,7 @@ import { env, exports } from "cloudflare:workers";
 import { eq, like, sql } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
 import { generateApiKey, hashApiKey, keyLabel } from "../../src/auth/api-key";
-import { s256Challenge } from "../../src/auth/pkce";
+import { MAX_FAILED_EXCHANGES, s256Challenge } from "../../src/auth/pkce";
 import { createDb } from "../../src/db/client";
 import { insertKey, type NewKey } from "../../src/db/queries/keys";
 import { apiKeys, authCodes } from "../../src/db/schema";
@@ -75,6 +75,29 @@ async function codeFromPage(key: string, params: Record<string, string>): Promis
 
 async function codesFor(callbackUrl: string) {
   return db().select().from(authCodes).where(eq(authCodes.callbackUrl, callbackUrl));
+}
+
+/** The one answer to an unknown code, a wrong proof, and a code dead from wrong proofs. */
+const INVALID = {
+  code: 403,
+  message: "Invalid authorization code or code_verifier",
+  metadata: { error_type: "permission_denied" },
+};
+
+/** Keys the flow made on `owner`'s account (every key there but the owner's own). */
+async function keysMadeFor(owner: { accountId: string; hash: string }) {
+  return db()
+    .select()
+    .from(apiKeys)
+    .where(sql`${apiKeys.accountId} = ${owner.accountId} and ${apiKeys.hash} <> ${owner.hash}`);
+}
+
+async function failedAttemptsOf(code: string): Promise<number | undefined> {
+  const [row] = await db()
+    .select({ failedAttempts: authCodes.failedAttempts })
+    .from(authCodes)
+    .where(eq(authCodes.codeHash, await hashApiKey(code)));
+  return row?.failedAttempts;
 }
 
 async function errorOf(res: Response) {
@@ -323,7 +346,7 @@ describe("POST /api/v1/auth/keys (the exchange)", () => {
     expect(made).toHaveLength(1);
   });
 
-  it("refuses a wrong or missing verifier (403) without using the code up", async () => {
+  it("refuses a wrong or missing verifier, or another method (403), without using the code up", async () => {
     const owner = await makeKey();
     const { verifier, challenge } = await pkce();
     const other = await pkce();
@@ -334,14 +357,14 @@ describe("POST /api/v1/auth/keys (the exchange)", () => {
     });
     const wrong = await exchange({ code, code_verifier: other.verifier });
     expect(wrong.status).toBe(403);
-    expect((await errorOf(wrong)).message).toBe("code_verifier does not match the code_challenge");
+    expect(await errorOf(wrong)).toEqual(INVALID);
     // The challenge itself is not the verifier (an attacker who saw the link has the challenge).
-    expect((await exchange({ code, code_verifier: challenge })).status).toBe(403);
-    const missing = await exchange({ code });
-    expect(missing.status).toBe(403);
-    expect((await errorOf(missing)).message).toMatch(/code_verifier is required/);
-    const other_method = await exchange({ code, code_verifier: verifier, code_challenge_method: "plain" });
-    expect(other_method.status).toBe(403);
+    expect(await errorOf(await exchange({ code, code_verifier: challenge }))).toEqual(INVALID);
+    expect(await errorOf(await exchange({ code }))).toEqual(INVALID);
+    expect(
+      await errorOf(await exchange({ code, code_verifier: verifier, code_challenge_method: "plain" })),
+    ).toEqual(INVALID);
+    // Four refusals: one fewer than a code survives.
     expect((await exchange({ code, code_verifier: verifier })).status).toBe(200);
   });
 
@@ -392,7 +415,7 @@ describe("POST /api/v1/auth/keys (the exchange)", () => {
   });
 
   it.each([
-    ["an unknown code", { code: "nope" }, 403, /Invalid authorization code/],
+    ["an unknown code", { code: "nope" }, 403, /^Invalid authorization code or code_verifier$/],
     ["no code", { code_verifier: "x" }, 400, /code/],
     ["an invalid method", { code: "nope", code_challenge_method: "S512" }, 400, /code_challenge_method/],
     ["a verifier that is not a string", { code: "nope", code_verifier: 42 }, 400, /code_verifier/],
@@ -418,6 +441,94 @@ describe("POST /api/v1/auth/keys (the exchange)", () => {
     expect(res.status).toBe(405);
     expect(res.headers.get("allow")).toBe("POST");
     expect(await errorOf(res)).toMatchObject({ code: 405, metadata: { error_type: "invalid_request" } });
+  });
+});
+
+describe("POST /api/v1/auth/keys: a bounded number of guesses per code", () => {
+  /** A code with an S256 challenge, its verifier, and a wrong verifier. */
+  async function s256Code() {
+    const owner = await makeKey();
+    const { verifier, challenge } = await pkce();
+    const code = await codeFromPage(owner.secret, {
+      callback_url: callback("guesses"),
+      code_challenge: challenge,
+      code_challenge_method: "S256",
+    });
+    return { owner, code, verifier, wrong: (await pkce()).verifier };
+  }
+
+  it("after 5 refused exchanges the code is dead, even for the right verifier, with the same answer", async () => {
+    const { owner, code, verifier, wrong } = await s256Code();
+    // Every kind of wrong proof counts: wrong verifiers, none, another method.
+    for (const body of [
+      { code, code_verifier: wrong },
+      { code, code_verifier: `${verifier}x` },
+      { code, code_verifier: wrong },
+      { code },
+      { code, code_verifier: verifier, code_challenge_method: "plain" },
+    ]) {
+      const res = await exchange(body);
+      expect(res.status).toBe(403);
+      expect(await errorOf(res)).toEqual(INVALID);
+    }
+    expect(await failedAttemptsOf(code)).toBe(5);
+    const right = await exchange({ code, code_verifier: verifier, code_challenge_method: "S256" });
+    expect(right.status).toBe(403);
+    // Nothing tells a guesser that this guess was the right one, or that guessing has stopped.
+    expect(await errorOf(right)).toEqual(INVALID);
+    expect(await failedAttemptsOf(code)).toBe(5);
+    expect(await keysMadeFor(owner)).toEqual([]);
+  });
+
+  it("of many wrong verifiers at once, only the limit is counted, and the right one afterwards is refused", async () => {
+    const { owner, code, verifier } = await s256Code();
+    // Each request has its own database client: kept small so the run stays within Postgres's connections.
+    const guesses = await Promise.all(
+      Array.from({ length: 8 }, async () => exchange({ code, code_verifier: (await pkce()).verifier })),
+    );
+    expect(guesses.map((r) => r.status)).toEqual(Array(8).fill(403));
+    expect(await failedAttemptsOf(code)).toBe(MAX_FAILED_EXCHANGES);
+    expect((await exchange({ code, code_verifier: verifier })).status).toBe(403);
+    expect(await keysMadeFor(owner)).toEqual([]);
+  });
+
+  it.each([
+    ["sent first", 0],
+    ["sent among them", 3],
+    ["sent last", 6],
+  ])(
+    "wrong verifiers racing the right one (%s) at the limit's edge: at most one key, and never after the limit",
+    async (_name, position) => {
+      const { owner, code, verifier, wrong } = await s256Code();
+      for (let i = 0; i < MAX_FAILED_EXCHANGES - 1; i++) {
+        expect((await exchange({ code, code_verifier: wrong })).status).toBe(403);
+      }
+      // One wrong guess left: whichever of these the database takes first decides.
+      const bodies = Array.from({ length: 6 }, () => ({ code, code_verifier: wrong }));
+      bodies.splice(position, 0, { code, code_verifier: verifier });
+      const results = await Promise.all(bodies.map(exchange));
+      const won = results.filter((r) => r.status === 200).length;
+      expect(results.filter((r) => r.status === 403)).toHaveLength(results.length - won);
+      expect(await keysMadeFor(owner)).toHaveLength(won);
+      // The right verifier won before the fifth wrong one (which then found the code used),
+      // or the fifth wrong one came first and the code died: nothing in between.
+      expect({ won, failed: await failedAttemptsOf(code) }).toEqual(
+        won === 1 ? { won: 1, failed: MAX_FAILED_EXCHANGES - 1 } : { won: 0, failed: MAX_FAILED_EXCHANGES },
+      );
+    },
+  );
+
+  it("a refusal about the approving key is not counted as a wrong guess", async () => {
+    const { owner, code, verifier } = await s256Code();
+    await db().update(apiKeys).set({ disabled: true }).where(eq(apiKeys.hash, owner.hash));
+    for (let i = 0; i < MAX_FAILED_EXCHANGES; i++) {
+      expect((await errorOf(await exchange({ code, code_verifier: verifier }))).message).toMatch(
+        /approved this code is disabled/,
+      );
+    }
+    expect(await failedAttemptsOf(code)).toBe(0);
+    await db().update(apiKeys).set({ disabled: false }).where(eq(apiKeys.hash, owner.hash));
+    expect((await exchange({ code, code_verifier: verifier })).status).toBe(200);
   });
 });
 

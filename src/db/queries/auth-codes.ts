@@ -1,17 +1,25 @@
 /**
- * OAuth PKCE authorization codes (src/db/schema.ts `authCodes`). A code is redeemed by one
- * conditional UPDATE (unused, unexpired, approving key still enabled), in the same transaction as
- * the key it creates: of two concurrent exchanges exactly one wins, and a failed key insert leaves
- * the code unused.
+ * OAuth PKCE authorization codes (src/db/schema.ts `authCodes`). An exchange is decided by one
+ * conditional UPDATE of the code's row: it compares the verifier with the stored challenge, counts
+ * a failure or marks the code used, and skips codes that are used, expired or already failed
+ * MAX_FAILED_EXCHANGES times. Postgres runs concurrent UPDATEs of one row one after another, each
+ * re-reading the row the previous one left (READ COMMITTED re-checks the WHERE clause), so:
+ * - exactly one right exchange can win, and a failed key insert (same transaction) leaves the code unused;
+ * - no more than MAX_FAILED_EXCHANGES wrong verifiers are ever compared, however many arrive at once,
+ *   and a right one arriving after them finds the code dead.
+ * Checking the verifier in the isolate and counting afterwards would let a burst of guesses all be
+ * checked against a count of zero.
  */
-import { and, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
-import { AUTH_CODE_TTL_MINUTES } from "../../auth/pkce";
+import { and, eq, gt, isNull, lt, or, type SQL, sql } from "drizzle-orm";
+import { AUTH_CODE_TTL_MINUTES, type CodeChallengeMethod, MAX_FAILED_EXCHANGES } from "../../auth/pkce";
 import type { Db } from "../client";
 import { apiKeys, authCodes } from "../schema";
 import type { ApiKeyRow } from "./keys";
 
-export type AuthCodeRow = typeof authCodes.$inferSelect;
-export type NewAuthCode = Omit<typeof authCodes.$inferInsert, "expiresAt" | "usedAt" | "createdAt">;
+export type NewAuthCode = Omit<
+  typeof authCodes.$inferInsert,
+  "expiresAt" | "usedAt" | "failedAttempts" | "createdAt"
+>;
 
 /** Codes are kept a day past their expiry (for a clear "expired" answer), then deleted. */
 const KEEP_EXPIRED = sql`interval '1 day'`;
@@ -26,34 +34,12 @@ export async function insertAuthCode(db: Db, code: NewAuthCode): Promise<{ creat
   return row!;
 }
 
-/** A code as the exchange sees it: its row, whether it is still live, and its approving key's state. */
-export interface AuthCodeState {
-  code: AuthCodeRow;
-  /** Unexpired by the database's clock (the one the redeeming UPDATE uses). */
-  live: boolean;
-  /** The key that approved it is still enabled and unexpired. */
-  approverActive: boolean;
-  /** The key it would create has no expiry, or one still ahead. */
-  keyUnexpired: boolean;
-}
-
-const approverActive = and(
-  eq(apiKeys.disabled, false),
-  or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, sql`now()`)),
-);
-
-export async function findAuthCode(db: Db, codeHash: string): Promise<AuthCodeState | null> {
-  const [row] = await db
-    .select({
-      code: authCodes,
-      live: sql<boolean>`${authCodes.expiresAt} > now()`,
-      approverActive: sql<boolean>`coalesce(${approverActive}, false)`,
-      keyUnexpired: sql<boolean>`${authCodes.keyExpiresAt} is null or ${authCodes.keyExpiresAt} > now()`,
-    })
-    .from(authCodes)
-    .leftJoin(apiKeys, eq(apiKeys.hash, authCodes.approvedByKeyHash))
-    .where(eq(authCodes.codeHash, codeHash));
-  return row ?? null;
+/** What an exchange presents besides the code. */
+export interface ExchangeProof {
+  /** The challenge the verifier answers under each method (`challengesFor`); null without a verifier. */
+  challenges: Record<CodeChallengeMethod, string> | null;
+  /** The method the client says the code was made with; null when it did not say. */
+  method: CodeChallengeMethod | null;
 }
 
 /** The key a redeemed code creates: the secret's hash and rendering (the rest comes from the code). */
@@ -63,24 +49,79 @@ export interface RedeemedKey {
 }
 
 /**
- * Marks the code used and creates its key on the code's account, atomically; null (and nothing
- * written) when the code is unknown, used, expired, or its approving key is no longer active.
+ * Why an exchange was refused. `invalid` is an unknown code, a wrong or missing verifier, a wrong
+ * method, and a code dead from too many of those: one answer, so a guesser cannot tell a wrong
+ * guess from a code that no longer takes any.
  */
-export async function redeemAuthCode(db: Db, codeHash: string, key: RedeemedKey): Promise<ApiKeyRow | null> {
-  return db.transaction(async (tx) => {
+export type ExchangeRefusal = "invalid" | "used" | "expired" | "approver_inactive" | "key_expired";
+
+export type ExchangeOutcome = { ok: true; key: ApiKeyRow } | { ok: false; reason: ExchangeRefusal };
+
+const approverActive = and(
+  eq(apiKeys.disabled, false),
+  or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, sql`now()`)),
+);
+const approverStillActive = sql`exists (select 1 from ${apiKeys} where ${apiKeys.hash} = ${authCodes.approvedByKeyHash} and ${approverActive})`;
+const newKeyUnexpired = sql`(${authCodes.keyExpiresAt} is null or ${authCodes.keyExpiresAt} > now())`;
+
+/**
+ * Whether the proof answers the code's challenge: always for a code made without one; otherwise
+ * the method, when given, must be the code's, and the verifier's challenge under the code's method
+ * must be the stored one. A plain `=`, not a constant-time compare: a guesser gets
+ * MAX_FAILED_EXCHANGES tries, too few for a timing side channel to tell anything.
+ */
+function proofMatches({ challenges, method }: ExchangeProof): SQL {
+  const s256 = challenges?.S256 ?? null;
+  const plain = challenges?.plain ?? null;
+  return sql`(${authCodes.codeChallenge} is null or (
+    (${method}::text is null or ${method}::text = ${authCodes.codeChallengeMethod})
+    and (case ${authCodes.codeChallengeMethod}
+      when 'S256' then ${authCodes.codeChallenge} = ${s256}::text
+      when 'plain' then ${authCodes.codeChallenge} = ${plain}::text
+    end) is true))`;
+}
+
+/**
+ * Exchanges a code for a new key on the code's account, or says why not. A refusal for the proof
+ * is counted (and committed: the outcome is returned, not thrown, so the transaction keeps it).
+ */
+export async function exchangeAuthCode(
+  db: Db,
+  codeHash: string,
+  proof: ExchangeProof,
+  key: RedeemedKey,
+): Promise<ExchangeOutcome> {
+  const proofOk = proofMatches(proof);
+  return db.transaction(async (tx): Promise<ExchangeOutcome> => {
     const [code] = await tx
       .update(authCodes)
-      .set({ usedAt: sql`now()` })
+      .set({
+        failedAttempts: sql`${authCodes.failedAttempts} + (case when ${proofOk} then 0 else 1 end)`,
+        usedAt: sql`case when ${proofOk} and ${approverStillActive} and ${newKeyUnexpired} then now() end`,
+      })
       .where(
         and(
           eq(authCodes.codeHash, codeHash),
           isNull(authCodes.usedAt),
           gt(authCodes.expiresAt, sql`now()`),
-          sql`exists (select 1 from ${apiKeys} where ${apiKeys.hash} = ${authCodes.approvedByKeyHash} and ${approverActive})`,
+          lt(authCodes.failedAttempts, MAX_FAILED_EXCHANGES),
         ),
       )
-      .returning();
-    if (!code) return null;
+      .returning({
+        accountId: authCodes.accountId,
+        keyName: authCodes.keyName,
+        keyLimit: authCodes.keyLimit,
+        keyLimitReset: authCodes.keyLimitReset,
+        keyExpiresAt: authCodes.keyExpiresAt,
+        redeemed: sql<boolean>`${authCodes.usedAt} is not null`,
+        proofOk: sql<boolean>`${proofOk}`,
+        approverActive: sql<boolean>`${approverStillActive}`,
+      });
+    if (!code) return { ok: false, reason: await whyNotExchangeable(tx, codeHash) };
+    if (!code.redeemed) {
+      if (!code.proofOk) return { ok: false, reason: "invalid" };
+      return { ok: false, reason: code.approverActive ? "key_expired" : "approver_inactive" };
+    }
     const [row] = await tx
       .insert(apiKeys)
       .values({
@@ -93,6 +134,20 @@ export async function redeemAuthCode(db: Db, codeHash: string, key: RedeemedKey)
         expiresAt: code.keyExpiresAt,
       })
       .returning();
-    return row!;
+    return { ok: true, key: row! };
   });
+}
+
+type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+
+/** Why the UPDATE skipped a code: unknown, used, expired, or dead from failed exchanges. */
+async function whyNotExchangeable(tx: Tx, codeHash: string): Promise<ExchangeRefusal> {
+  const [row] = await tx
+    .select({ usedAt: authCodes.usedAt, live: sql<boolean>`${authCodes.expiresAt} > now()` })
+    .from(authCodes)
+    .where(eq(authCodes.codeHash, codeHash));
+  if (!row) return "invalid";
+  if (row.usedAt !== null) return "used";
+  if (!row.live) return "expired";
+  return "invalid";
 }

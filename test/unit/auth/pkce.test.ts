@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import {
   callbackWithCode,
+  challengesFor,
   checkCallbackUrl,
   generateAuthCode,
   normalizeS256Challenge,
   s256Challenge,
   userIdOf,
-  verifierMatches,
 } from "../../../src/auth/pkce";
 import { authPageParamsSchema, createAuthCodeBodySchema, toCodeRequest } from "../../../src/schema/auth";
 
@@ -17,26 +17,23 @@ const RFC_CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 describe("PKCE challenges (RFC 7636)", () => {
   it("S256 of Appendix B's verifier is Appendix B's challenge", async () => {
     expect(await s256Challenge(RFC_VERIFIER)).toBe(RFC_CHALLENGE);
-    expect(await verifierMatches("S256", RFC_CHALLENGE, RFC_VERIFIER)).toBe(true);
+    expect((await challengesFor(RFC_VERIFIER)).S256).toBe(RFC_CHALLENGE);
     // A mistyped copy of the vector that circulates is not the verifier's hash.
-    expect(await verifierMatches("S256", "E9cW2W3ZBMAyV3XFaHDIbK5HyjD0gH4bfRu1-iJvYbM", RFC_VERIFIER)).toBe(
-      false,
-    );
+    expect((await challengesFor(RFC_VERIFIER)).S256).not.toBe("E9cW2W3ZBMAyV3XFaHDIbK5HyjD0gH4bfRu1-iJvYbM");
   });
 
   it.each([
     ["another verifier", RFC_VERIFIER.replace("d", "e")],
     ["the challenge itself", RFC_CHALLENGE],
     ["an empty verifier", ""],
-  ])("S256 refuses %s", async (_name, verifier) => {
-    expect(await verifierMatches("S256", RFC_CHALLENGE, verifier)).toBe(false);
+  ])("S256 does not answer Appendix B's challenge with %s", async (_name, verifier) => {
+    expect((await challengesFor(verifier)).S256).not.toBe(RFC_CHALLENGE);
   });
 
   it("plain: the verifier is the challenge, exactly", async () => {
-    expect(await verifierMatches("plain", "your-random-string", "your-random-string")).toBe(true);
-    expect(await verifierMatches("plain", "your-random-string", "your-random-strinG")).toBe(false);
-    expect(await verifierMatches("plain", "your-random-string", "your-random-string ")).toBe(false);
-    expect(await verifierMatches("plain", RFC_CHALLENGE, RFC_VERIFIER)).toBe(false);
+    expect((await challengesFor("your-random-string")).plain).toBe("your-random-string");
+    expect((await challengesFor("your-random-string ")).plain).toBe("your-random-string ");
+    expect((await challengesFor(RFC_VERIFIER)).plain).toBe(RFC_VERIFIER);
   });
 
   it("an S256 challenge in standard base64 names the same hash", () => {
