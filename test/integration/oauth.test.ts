@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { generateApiKey, hashApiKey, keyLabel } from "../../src/auth/api-key";
 import { MAX_FAILED_EXCHANGES, s256Challenge } from "../../src/auth/pkce";
 import { createDb } from "../../src/db/client";
+import { SWEEP_BATCH, sweepAuthCodes } from "../../src/db/queries/auth-codes";
 import { insertKey, type NewKey } from "../../src/db/queries/keys";
 import { apiKeys, authCodes } from "../../src/db/schema";
 import { currentKeyResponseSchema } from "../../src/schema/keys";
@@ -529,6 +530,57 @@ describe("POST /api/v1/auth/keys: a bounded number of guesses per code", () => {
     expect(await failedAttemptsOf(code)).toBe(0);
     await db().update(apiKeys).set({ disabled: false }).where(eq(apiKeys.hash, owner.hash));
     expect((await exchange({ code, code_verifier: verifier })).status).toBe(200);
+  });
+});
+
+describe("dead codes do not pile up", () => {
+  /** Makes the codes sent to `url` expire `age` ago (a Postgres interval), as if made that long ago. */
+  async function age(url: string, interval: string) {
+    await db()
+      .update(authCodes)
+      .set({ expiresAt: sql`now() - ${interval}::interval` })
+      .where(eq(authCodes.callbackUrl, url));
+  }
+
+  it("an exchange, even a refused one, deletes codes (used ones too) that expired more than a day ago", async () => {
+    const owner = await makeKey();
+    const used = await codeFromPage(owner.secret, { callback_url: callback("swept-used") });
+    expect((await exchange({ code: used })).status).toBe(200);
+    await codeFromPage(owner.secret, { callback_url: callback("swept") });
+    await codeFromPage(owner.secret, { callback_url: callback("swept") });
+    await codeFromPage(owner.secret, { callback_url: callback("kept") });
+    await age(callback("swept-used"), "25 hours");
+    await age(callback("swept"), "25 hours");
+    await age(callback("kept"), "1 hour");
+    expect(await codesFor(callback("swept"))).toHaveLength(2);
+
+    const res = await exchange({ code: "not-a-code" });
+    expect(res.status).toBe(403);
+    expect(await codesFor(callback("swept-used"))).toEqual([]);
+    expect(await codesFor(callback("swept"))).toEqual([]);
+    // A code dead for less than a day stays, so its exchange can still say why.
+    expect(await codesFor(callback("kept"))).toHaveLength(1);
+  });
+
+  it(`a sweep deletes at most ${SWEEP_BATCH} codes, so no request pays for a large backlog`, async () => {
+    const owner = await makeKey();
+    const url = callback("backlog");
+    await db()
+      .insert(authCodes)
+      .values(
+        Array.from({ length: SWEEP_BATCH + 20 }, (_, i) => ({
+          codeHash: `${run}-backlog-${i}`,
+          accountId: owner.accountId,
+          approvedByKeyHash: owner.hash,
+          callbackUrl: url,
+          keyName: `${run}-backlog`,
+          expiresAt: new Date(Date.now() - 2 * 86_400_000),
+        })),
+      );
+    expect(await sweepAuthCodes(db())).toBe(SWEEP_BATCH);
+    expect(await codesFor(url)).toHaveLength(20);
+    expect(await sweepAuthCodes(db())).toBe(20);
+    expect(await codesFor(url)).toEqual([]);
   });
 });
 

@@ -10,7 +10,7 @@
  * Checking the verifier in the isolate and counting afterwards would let a burst of guesses all be
  * checked against a count of zero.
  */
-import { and, eq, gt, isNull, lt, or, type SQL, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull, lt, or, type SQL, sql } from "drizzle-orm";
 import { AUTH_CODE_TTL_MINUTES, type CodeChallengeMethod, MAX_FAILED_EXCHANGES } from "../../auth/pkce";
 import type { Db } from "../client";
 import { apiKeys, authCodes } from "../schema";
@@ -21,17 +21,44 @@ export type NewAuthCode = Omit<
   "expiresAt" | "usedAt" | "failedAttempts" | "createdAt"
 >;
 
-/** Codes are kept a day past their expiry (for a clear "expired" answer), then deleted. */
-const KEEP_EXPIRED = sql`interval '1 day'`;
-
 /** Stores a code that expires AUTH_CODE_TTL_MINUTES from now (the database's clock); drops long-dead ones. */
 export async function insertAuthCode(db: Db, code: NewAuthCode): Promise<{ createdAt: Date }> {
-  await db.delete(authCodes).where(lt(authCodes.expiresAt, sql`now() - ${KEEP_EXPIRED}`));
+  await sweepAuthCodes(db);
   const [row] = await db
     .insert(authCodes)
     .values({ ...code, expiresAt: sql`now() + make_interval(mins => ${AUTH_CODE_TTL_MINUTES})` })
     .returning({ createdAt: authCodes.createdAt });
   return row!;
+}
+
+/** Codes are kept a day past their expiry (for a clear "expired" answer), then deleted. */
+const KEEP_EXPIRED = sql`interval '1 day'`;
+
+/**
+ * Deleted per sweep at most, so one request never pays for a large backlog: each request that
+ * writes the table (making a code, exchanging one) first removes up to this many dead codes, so
+ * they are removed far faster than codes can be made and cannot pile up. No cron: plain workerd
+ * (`npm run serve`) has no scheduler, and nothing on the chat path touches this table.
+ */
+export const SWEEP_BATCH = 100;
+
+/**
+ * Deletes up to SWEEP_BATCH codes that expired more than a day ago (used ones included: every code
+ * expires AUTH_CODE_TTL_MINUTES after it was made); returns how many. `skip locked`: concurrent
+ * sweeps take different rows instead of waiting on each other.
+ */
+export async function sweepAuthCodes(db: Db): Promise<number> {
+  const dead = db
+    .select({ codeHash: authCodes.codeHash })
+    .from(authCodes)
+    .where(lt(authCodes.expiresAt, sql`now() - ${KEEP_EXPIRED}`))
+    .limit(SWEEP_BATCH)
+    .for("update", { skipLocked: true });
+  const deleted = await db
+    .delete(authCodes)
+    .where(inArray(authCodes.codeHash, dead))
+    .returning({ codeHash: authCodes.codeHash });
+  return deleted.length;
 }
 
 /** What an exchange presents besides the code. */
@@ -91,6 +118,9 @@ export async function exchangeAuthCode(
   proof: ExchangeProof,
   key: RedeemedKey,
 ): Promise<ExchangeOutcome> {
+  // Here too, not only when codes are made: exchanges (a guesser's included) go on after the
+  // last code was made, and each leaves fewer dead rows than it found.
+  await sweepAuthCodes(db);
   const proofOk = proofMatches(proof);
   return db.transaction(async (tx): Promise<ExchangeOutcome> => {
     const [code] = await tx
