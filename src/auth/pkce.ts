@@ -43,13 +43,24 @@ export function normalizeS256Challenge(challenge: string): string {
   return challenge.replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
 
+/** A plain challenge is the verifier itself: printable ASCII, no spaces (RFC 7636 asks for less). */
+export const PLAIN_CHALLENGE = /^[!-~]{1,256}$/;
+
+/** The challenge a verifier answers under each method; null where it can answer none. */
+export interface VerifierChallenges {
+  S256: string;
+  plain: string | null;
+}
+
 /**
  * The challenge `verifier` answers under each method (RFC 7636 §4.6): the exchange sends both to
  * the database, which compares the one for the code's own method in the same UPDATE that counts a
- * failure (src/db/queries/auth-codes.ts), so checking and counting cannot race.
+ * failure (src/db/queries/auth-codes.ts), so checking and counting cannot race. A verifier no
+ * plain challenge could be (a NUL, a space) answers none: it is a wrong verifier, and Postgres
+ * would refuse a NUL as text.
  */
-export async function challengesFor(verifier: string): Promise<Record<CodeChallengeMethod, string>> {
-  return { S256: await s256Challenge(verifier), plain: verifier };
+export async function challengesFor(verifier: string): Promise<VerifierChallenges> {
+  return { S256: await s256Challenge(verifier), plain: PLAIN_CHALLENGE.test(verifier) ? verifier : null };
 }
 
 /** Hosts an app on the user's own machine listens on: plain http is allowed to them, on any port. */

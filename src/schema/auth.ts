@@ -12,12 +12,11 @@ import {
   defaultKeyName,
   MAX_CALLBACK_URL_LENGTH,
   normalizeS256Challenge,
+  PLAIN_CHALLENGE,
 } from "../auth/pkce";
 import { futureIsoDate, LIMIT_RESETS, usdAmount } from "./keys";
 
 const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
-/** A plain challenge is the verifier itself: printable ASCII, no spaces (RFC 7636 asks for less). */
-const PLAIN_CHALLENGE = /^[!-~]{1,256}$/;
 const MAX_KEY_LABEL_LENGTH = 200;
 
 const callbackUrl = z.string().max(MAX_CALLBACK_URL_LENGTH).openapi({

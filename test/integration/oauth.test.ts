@@ -519,6 +519,27 @@ describe("POST /api/v1/auth/keys: a bounded number of guesses per code", () => {
     },
   );
 
+  it.each([
+    ["a NUL", "abc\u0000def"],
+    ["a space", "abc def"],
+    ["a non-ASCII character", "abcé"],
+  ])(
+    "a verifier with %s is a wrong verifier like any other (403, counted), not a 400",
+    async (_name, bad) => {
+      const { code } = await s256Code();
+      const plainOwner = await makeKey();
+      const plainCode = await codeFromPage(plainOwner.secret, {
+        callback_url: callback("odd-verifier"),
+        code_challenge: "your-random-string",
+        code_challenge_method: "plain",
+      });
+      for (const c of [code, plainCode]) {
+        expect(await errorOf(await exchange({ code: c, code_verifier: bad }))).toEqual(INVALID);
+        expect(await failedAttemptsOf(c)).toBe(1);
+      }
+    },
+  );
+
   it("a refusal about the approving key is not counted as a wrong guess", async () => {
     const { owner, code, verifier } = await s256Code();
     await db().update(apiKeys).set({ disabled: true }).where(eq(apiKeys.hash, owner.hash));

@@ -11,7 +11,12 @@
  * checked against a count of zero.
  */
 import { and, eq, gt, inArray, isNull, lt, or, type SQL, sql } from "drizzle-orm";
-import { AUTH_CODE_TTL_MINUTES, type CodeChallengeMethod, MAX_FAILED_EXCHANGES } from "../../auth/pkce";
+import {
+  AUTH_CODE_TTL_MINUTES,
+  type CodeChallengeMethod,
+  MAX_FAILED_EXCHANGES,
+  type VerifierChallenges,
+} from "../../auth/pkce";
 import type { Db } from "../client";
 import { apiKeys, authCodes } from "../schema";
 import type { ApiKeyRow } from "./keys";
@@ -64,7 +69,7 @@ export async function sweepAuthCodes(db: Db): Promise<number> {
 /** What an exchange presents besides the code. */
 export interface ExchangeProof {
   /** The challenge the verifier answers under each method (`challengesFor`); null without a verifier. */
-  challenges: Record<CodeChallengeMethod, string> | null;
+  challenges: VerifierChallenges | null;
   /** The method the client says the code was made with; null when it did not say. */
   method: CodeChallengeMethod | null;
 }

@@ -32,8 +32,17 @@ describe("PKCE challenges (RFC 7636)", () => {
 
   it("plain: the verifier is the challenge, exactly", async () => {
     expect((await challengesFor("your-random-string")).plain).toBe("your-random-string");
-    expect((await challengesFor("your-random-string ")).plain).toBe("your-random-string ");
     expect((await challengesFor(RFC_VERIFIER)).plain).toBe(RFC_VERIFIER);
+  });
+
+  it.each([
+    ["a NUL", "a\u0000b"],
+    ["a space", "your random string"],
+    ["a non-ASCII character", "verifié"],
+    ["nothing", ""],
+  ])("plain: a verifier with %s answers no plain challenge (none could be it)", async (_name, verifier) => {
+    expect((await challengesFor(verifier)).plain).toBeNull();
+    expect((await challengesFor(verifier)).S256).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 
   it("an S256 challenge in standard base64 names the same hash", () => {
