@@ -6,7 +6,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { activityApi } from "./api/activity";
 import { authKeysApi } from "./api/auth-keys";
-import { authPage } from "./api/auth-page";
+import { mountAuthPage } from "./api/auth-page";
 import { mountChatCompletions } from "./api/chat-completions";
 import { apiCors } from "./api/cors";
 import { notFound, onError, validationHook } from "./api/error-response";
@@ -25,7 +25,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   // Before every /api/v1 route, chat's preflight included (the fetch entry sends OPTIONS here).
   app.use("/api/v1/*", apiCors);
   mountChatCompletions(app);
-  app.route("/", authPage);
+  mountAuthPage(app);
   app.route("/api/v1", authKeysApi);
   app.route("/api/v1", generationApi);
   app.route("/api/v1", activityApi);

@@ -33,7 +33,7 @@ import {
 } from "../schema/auth";
 import { errorResponse } from "./error-response";
 import { toDecimalString } from "./keys";
-import { bearerAuth, errorResponses } from "./openapi";
+import { bearerAuth, errorResponses, errorResponseWith } from "./openapi";
 
 const tags = ["OAuth"];
 
@@ -56,7 +56,12 @@ const exchangeRoute = createRoute({
       description: "The new key (shown only here) and its account's user id",
       content: { "application/json": { schema: exchangeAuthCodeResponseSchema } },
     },
-    ...errorResponses(400, 403),
+    ...errorResponses(400),
+    403: errorResponseWith(
+      "The code is unknown, used, expired or dead, the proof is wrong (verifier, method), the key " +
+        "that approved the code is disabled or expired, or the key it would make has expired. An " +
+        "unknown code, a wrong proof and a dead code all answer `Invalid authorization code or code_verifier`.",
+    ),
   },
 });
 
@@ -78,7 +83,9 @@ const createCodeRoute = createRoute({
       description: "The code",
       content: { "application/json": { schema: createAuthCodeResponseSchema } },
     },
-    ...errorResponses(400, 401, 403),
+    ...errorResponses(400, 401),
+    403: errorResponseWith("An admin token (it has no account), or a workspace_id other than the key's"),
+    ...errorResponses(503),
   },
 });
 

@@ -9,6 +9,7 @@
  * a callback (headless), the code is shown on the page. A wrong key shows the form again (401) and
  * stores nothing. The app then exchanges the code at `POST /api/v1/auth/keys` (src/api/auth-keys.ts).
  */
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { hashApiKey } from "../auth/api-key";
@@ -20,19 +21,12 @@ import type { AppEnv } from "../env";
 import { GatewayError } from "../errors";
 import { type AuthPageParams, authPageParamsSchema, type CodeRequest, toCodeRequest } from "../schema/auth";
 import { storeAuthCode } from "./auth-keys";
+import { approvalRoute, consentPageRoute, MAX_FORM_BYTES } from "./auth-page-routes";
 import { renderCodePage, renderConsentPage, renderInvalidLinkPage } from "./auth-page-view";
 import { describeZodError, errorResponse } from "./error-response";
 
-const PARAM_NAMES = [
-  "callback_url",
-  "code_challenge",
-  "code_challenge_method",
-  "key_label",
-  "limit",
-] as const;
-
-/** The form carries a few short fields; anything bigger is not ours. */
-const MAX_FORM_BYTES = 16 * 1024;
+/** The schema's fields, so the page reads exactly the parameters the OpenAPI document lists. */
+const PARAM_NAMES = Object.keys(authPageParamsSchema.shape);
 
 /** Longer than any key of ours: not worth hashing. */
 const MAX_PASTED_KEY_LENGTH = 256;
@@ -89,7 +83,7 @@ function refusal(key: KeyRecord): { status: 401 | 403; message: string } | undef
   return undefined;
 }
 
-export const authPage = new Hono<AppEnv>()
+const authPage = new Hono<AppEnv>()
   .get("/auth", (c) => {
     const parsed = parseParams(c.req.query());
     if (!parsed.ok) return html(c, renderInvalidLinkPage(parsed.message), 400);
@@ -144,3 +138,13 @@ export const authPage = new Hono<AppEnv>()
       { Allow: "GET, POST" },
     ),
   );
+
+/**
+ * Serves the page on `app` and lists it in the OpenAPI document (outside /api/v1, so with the
+ * server `/`), from the schemas the page validates with.
+ */
+export function mountAuthPage(app: OpenAPIHono<AppEnv>): void {
+  app.openAPIRegistry.registerPath(consentPageRoute);
+  app.openAPIRegistry.registerPath(approvalRoute);
+  app.route("/", authPage);
+}

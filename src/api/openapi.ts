@@ -43,20 +43,16 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   503: "Key store or catalog unavailable",
 };
 
+/** A `responses` entry in the error envelope, for a route whose refusal needs its own words. */
+export function errorResponseWith(description: string) {
+  return { description, content: { "application/json": { schema: errorResponseSchema } } };
+}
+
 /** `responses` entries for the given error statuses, all in the error envelope. */
 export function errorResponses<S extends number>(...statuses: S[]) {
   return Object.fromEntries(
-    statuses.map((s) => [
-      s,
-      {
-        description: ERROR_DESCRIPTIONS[s] ?? "Error",
-        content: { "application/json": { schema: errorResponseSchema } },
-      },
-    ]),
-  ) as Record<
-    S,
-    { description: string; content: { "application/json": { schema: typeof errorResponseSchema } } }
-  >;
+    statuses.map((s) => [s, errorResponseWith(ERROR_DESCRIPTIONS[s] ?? "Error")]),
+  ) as Record<S, ReturnType<typeof errorResponseWith>>;
 }
 
 type Document = ReturnType<OpenAPIHono["getOpenAPI31Document"]>;

@@ -11,6 +11,7 @@ import {
   checkCallbackUrl,
   defaultKeyName,
   MAX_CALLBACK_URL_LENGTH,
+  MAX_FAILED_EXCHANGES,
   normalizeS256Challenge,
   PLAIN_CHALLENGE,
 } from "../auth/pkce";
@@ -79,24 +80,53 @@ function refineCodeRequest(v: CodeRequestInput, ctx: z.RefinementCtx): void {
   }
 }
 
+const authPageFields = z.object({
+  callback_url: callbackUrl.optional(),
+  code_challenge: codeChallenge.optional().openapi({
+    description:
+      "PKCE challenge: base64url(SHA-256(verifier)) for S256, the verifier itself for plain. " +
+      "Required without a callback_url",
+  }),
+  code_challenge_method: codeChallengeMethod.optional(),
+  key_label: keyLabel.optional(),
+  limit: z.coerce
+    .number()
+    .nonnegative()
+    .max(1e12)
+    .optional()
+    // A query value is a string coerced to a number, never null (zod's coerce input says unknown).
+    .openapi({
+      type: "number",
+      description: "Spending cap of the key to create, in USD (`@openrouter/sdk` sends it)",
+    }),
+});
+
 /**
  * The `/auth` page's query (and, re-validated, its form): OpenRouter's parameters, plus `limit`,
  * which the SDK's `createAuthorizationUrl` adds. Values arrive as strings; empty ones count as absent.
  */
-export const authPageParamsSchema = z
-  .object({
-    callback_url: callbackUrl.optional(),
-    code_challenge: codeChallenge.optional(),
-    code_challenge_method: codeChallengeMethod.optional(),
-    key_label: keyLabel.optional(),
-    limit: z.coerce.number().nonnegative().max(1e12).optional(),
-  })
-  .superRefine(refineCodeRequest);
+export const authPageParamsSchema = authPageFields.superRefine(refineCodeRequest);
 export type AuthPageParams = z.infer<typeof authPageParamsSchema>;
+
+/**
+ * The consent page's form as the OpenAPI document shows it: the link's parameters again (hidden
+ * fields, validated again by authPageParamsSchema) and the pasted key, which the page reads itself.
+ */
+export const authApprovalFormSchema = authPageFields
+  .extend({
+    api_key: z.string().openapi({
+      description: "One of the user's API keys (sk-sy-v1-…): the new key is made on its account",
+    }),
+  })
+  .openapi("AuthApprovalForm");
 
 export const createAuthCodeBodySchema = z
   .object({
-    callback_url: callbackUrl,
+    callback_url: callbackUrl.openapi({
+      description:
+        "The app's callback, checked as on the /auth page (https, or http on localhost/127.0.0.1/[::1]). " +
+        "Nobody is redirected (the code is in the response); it names the key when key_label is absent",
+    }),
     code_challenge: codeChallenge.optional(),
     code_challenge_method: codeChallengeMethod.optional(),
     key_label: keyLabel.optional(),
@@ -124,7 +154,7 @@ export const createAuthCodeResponseSchema = z
     data: z.object({
       id: z.string().openapi({ description: "The authorization code, to exchange at POST /auth/keys" }),
       app_id: z.number().int().openapi({ description: "Always 0: the gateway has no app registry" }),
-      created_at: z.string(),
+      created_at: z.string().openapi({ format: "date-time", description: "When the code was made" }),
     }),
   })
   .openapi("CreateAuthCodeResponse");
@@ -136,11 +166,15 @@ export const exchangeAuthCodeBodySchema = z
       .string()
       .max(256)
       .optional()
-      .openapi({ description: "Required when the code was made with a code_challenge" }),
-    code_challenge_method: codeChallengeMethod
-      .nullable()
-      .optional()
-      .openapi({ description: "When given, must be the method the code was made with" }),
+      .openapi({
+        description:
+          "Required when the code was made with a code_challenge. A wrong or missing one counts " +
+          `against the code: after ${MAX_FAILED_EXCHANGES} the code is dead, even for the right verifier`,
+      }),
+    code_challenge_method: codeChallengeMethod.nullable().optional().openapi({
+      description:
+        "When given, must be the method the code was made with; another one counts like a wrong verifier",
+    }),
   })
   .openapi("ExchangeAuthCodeRequest");
 

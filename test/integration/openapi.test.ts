@@ -37,6 +37,10 @@ describe("the API reference served by the Worker", { timeout: 30_000 }, () => {
       "/api/v1/model/{author}/{slug}",
       "/api/v1/models/{author}/{slug}/endpoints",
       "/api/v1/providers",
+      "/api/v1/auth/keys",
+      "/api/v1/auth/keys/code",
+      // The sign-in page lives outside /api/v1.
+      "/auth",
     ]) {
       expect(html).toContain(`<code>${path}</code>`);
     }

@@ -87,6 +87,90 @@ describe("GET /api/v1/openapi.json", () => {
   });
 });
 
+/** Served, but not part of the API: the document itself, its rendering, and the liveness probe. */
+const NOT_DOCUMENTED = ["GET /api/v1/openapi.json", "GET /docs", "GET /health"];
+
+/** `METHOD /path` of every operation the app answers (not the 405 catch-alls nor middleware). */
+function servedRoutes(): string[] {
+  const routes = createApp()
+    .routes.filter((r) => r.method !== "ALL")
+    .map((r) => `${r.method} ${r.path.replaceAll(/:(\w+)/g, "{$1}")}`);
+  return [...new Set(routes)];
+}
+
+/** `METHOD /path` of every operation in the document, with /api/v1 put back where the server strips it. */
+function documentedRoutes(doc: { paths: Record<string, Record<string, unknown>> }): string[] {
+  return Object.entries(doc.paths).flatMap(([path, item]) =>
+    ["get", "post", "put", "patch", "delete"]
+      .filter((method) => item[method] !== undefined)
+      .map((method) => `${method.toUpperCase()} ${item.servers ? path : `/api/v1${path}`}`),
+  );
+}
+
+describe("the document covers the app", () => {
+  it("documents every route the app serves, and nothing it does not", async () => {
+    const doc = await fetchDocument();
+    const served = servedRoutes();
+    const documented = documentedRoutes(doc);
+    expect(served.filter((r) => !NOT_DOCUMENTED.includes(r) && !documented.includes(r))).toEqual([]);
+    expect(documented.filter((r) => !served.includes(r))).toEqual([]);
+    // The exceptions are real routes: the list cannot outlive them.
+    expect(served).toEqual(expect.arrayContaining(NOT_DOCUMENTED));
+    expect(served).toEqual(expect.arrayContaining(["GET /auth", "POST /auth", "POST /api/v1/auth/keys"]));
+  });
+
+  it("documents the /auth page: its query parameters, HTML answers, served from / (not /api/v1)", async () => {
+    const doc = await fetchDocument();
+    const item = doc.paths["/auth"];
+    expect(item.servers).toEqual([{ url: "/" }]);
+    const page = item.get;
+    expect(page.security).toEqual([]);
+    expect(page.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`)).toEqual([
+      "query:callback_url",
+      "query:code_challenge",
+      "query:code_challenge_method",
+      "query:key_label",
+      "query:limit",
+    ]);
+    expect(page.parameters.every((p: { required: boolean }) => p.required === false)).toBe(true);
+    const param = (name: string) => page.parameters.find((p: { name: string }) => p.name === name).schema;
+    expect(param("code_challenge_method").enum).toEqual(["S256", "plain"]);
+    expect(param("limit").type).toBe("number");
+    expect(Object.keys(page.responses)).toEqual(["200", "400"]);
+    expect(Object.keys(page.responses["200"].content)).toEqual(["text/html"]);
+
+    const form = item.post;
+    expect(form.security).toEqual([]);
+    expect(schemaName(form.requestBody.content["application/x-www-form-urlencoded"].schema)).toBe(
+      "AuthApprovalForm",
+    );
+    expect(doc.components.schemas.AuthApprovalForm.required).toEqual(["api_key"]);
+    expect(form.responses["303"].headers).toHaveProperty("Location");
+    expect(Object.keys(form.responses).sort()).toEqual(["200", "303", "400", "401", "403", "413", "503"]);
+  });
+
+  it("documents the OAuth API routes as they answer: who may call, what they take, how they refuse", async () => {
+    const doc = await fetchDocument();
+    const exchange = doc.paths["/auth/keys"].post;
+    expect(Object.keys(exchange.responses).sort()).toEqual(["200", "400", "403"]);
+    expect(exchange.responses["403"].description).toMatch(/Invalid authorization code or code_verifier/);
+    expect(exchange.description).toMatch(/not at all after 5 refused attempts/);
+    const request = doc.components.schemas.ExchangeAuthCodeRequest;
+    expect(request.required).toEqual(["code"]);
+    expect(Object.keys(request.properties)).toEqual(["code", "code_verifier", "code_challenge_method"]);
+    expect(request.properties.code_challenge_method.enum).toEqual(["S256", "plain", null]);
+    expect(doc.components.schemas.ExchangeAuthCodeResponse.required).toEqual(["key", "user_id"]);
+
+    const create = doc.paths["/auth/keys/code"].post;
+    expect(Object.keys(create.responses).sort()).toEqual(["200", "400", "401", "403", "503"]);
+    expect(create.responses["403"].description).toMatch(/admin token.*workspace_id/);
+    expect(doc.components.schemas.CreateAuthCodeRequest.required).toEqual(["callback_url"]);
+    expect(schemaName(create.responses["200"].content["application/json"].schema)).toBe(
+      "CreateAuthCodeResponse",
+    );
+  });
+});
+
 describe("GET /docs", () => {
   it("renders every operation without scripts or remote assets", async () => {
     const res = await createApp().request("/docs");
