@@ -9,6 +9,7 @@ import { authKeysApi } from "./api/auth-keys";
 import { mountAuthPage } from "./api/auth-page";
 import { mountChatCompletions } from "./api/chat-completions";
 import { apiCors } from "./api/cors";
+import { databaseDeadline } from "./api/database-deadline";
 import { notFound, onError, validationHook } from "./api/error-response";
 import { generationApi } from "./api/generation";
 import { keyApi } from "./api/key";
@@ -24,6 +25,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.get("/health", (c) => c.json({ ok: true }));
   // Before every /api/v1 route, chat's preflight included (the fetch entry sends OPTIONS here).
   app.use("/api/v1/*", apiCors);
+  app.use("/api/v1/*", databaseDeadline);
   mountChatCompletions(app);
   mountAuthPage(app);
   app.route("/api/v1", authKeysApi);

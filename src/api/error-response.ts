@@ -6,7 +6,7 @@ import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ZodError } from "zod";
 import { userIdOf } from "../auth/pkce";
-import { describeDbError, isDataException } from "../db/errors";
+import { describeDbError, isConnectionFailure, isDataException } from "../db/errors";
 import {
   errorBody,
   errorTypeForStatus,
@@ -40,6 +40,11 @@ function retryAfterOf(err: GatewayError): number | undefined {
   return err.fromUpstream ? undefined : GATEWAY_RETRY_AFTER_SECONDS;
 }
 
+/** The 503 for a database that cannot be reached or did not answer in time. */
+export function databaseUnavailable(): GatewayError {
+  return new GatewayError(503, "server", "The database is unavailable, try again shortly");
+}
+
 /** Any thrown value as the error the client is shown; a bug is logged and shown without detail. */
 export function gatewayErrorOf(err: unknown): GatewayError {
   if (err instanceof GatewayError) return err;
@@ -62,6 +67,10 @@ export function gatewayErrorOf(err: unknown): GatewayError {
       "invalid_request",
       "The request carries a value that cannot be stored (for example a NUL character)",
     );
+  }
+  if (isConnectionFailure(err)) {
+    console.error(`database unavailable: ${describeDbError(err)}`);
+    return databaseUnavailable();
   }
   // A bug. Log the type and message (never a stack with request data in it, nor a failed
   // statement's parameters), answer without detail.

@@ -60,6 +60,32 @@ export function isDataException(error: unknown): boolean {
   return sqlStateMatches(error, /^22[0-9A-Z]{3}$/);
 }
 
+/** postgres.js's own codes for a connection it lost or could not open, and the socket's. */
+const CONNECTION_CODES = new Set([
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  "CONNECT_TIMEOUT",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EPIPE",
+]);
+
+/**
+ * The database could not be reached or would not take the connection (SQLSTATE class 08, a
+ * server shutting down or starting, too many connections): the request may succeed later, and
+ * the client is told so (a 503), not that the gateway is broken.
+ */
+export function isConnectionFailure(error: unknown): boolean {
+  const code = rootCause(error)?.code;
+  if (typeof code !== "string") return false;
+  return CONNECTION_CODES.has(code) || /^08[0-9A-Z]{3}$|^57P0[123]$|^53300$/.test(code);
+}
+
 function sqlStateMatches(error: unknown, sqlState: RegExp): boolean {
   const code = rootCause(error)?.code;
   return typeof code === "string" && sqlState.test(code);

@@ -4,8 +4,11 @@
  * is not lost, and a revoked key stops working within the documented bound. Postgres is reached
  * through a TCP proxy that counts connections and can refuse or black-hole them.
  */
+import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { generateApiKey, hashApiKey, keyLabel } from "../../src/auth/api-key";
+import { insertKey } from "../../src/db/queries/keys";
 import { freshDatabase } from "./support/fresh-database";
 import { type ProxyMode, startTcpProxy, type TcpProxy, viaProxy } from "./support/tcp-proxy";
 import { createKey, MOCK_SECRETS, seed } from "./support/test-catalog";
@@ -49,6 +52,23 @@ function chat(
     headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
     body: JSON.stringify({ model: "test/gpt", messages: [{ role: "user", content }], ...extra }),
   });
+}
+
+/** A management key (the admin token's kind) on its own account. */
+async function createManagementKey(databaseUrl: string): Promise<string> {
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    const secret = generateApiKey(true);
+    await insertKey(drizzle(sql), {
+      hash: await hashApiKey(secret),
+      label: keyLabel(secret),
+      name: "admin",
+      isManagement: true,
+    });
+    return secret;
+  } finally {
+    await sql.end();
+  }
 }
 
 async function mockReceivedAt(marker: string): Promise<number> {
@@ -145,6 +165,36 @@ describe("a database outage", () => {
       "every request's record, including those made during the outage",
     );
   });
+
+  it("answers the routes that need the database with a 503 and Retry-After, never a 500", async () => {
+    setMode("forward");
+    const admin = await createManagementKey(s.db.url);
+    const keys = () =>
+      fetch(`${s.gateway.baseUrl}/keys`, {
+        headers: { authorization: `Bearer ${admin}` },
+        signal: AbortSignal.timeout(10_000),
+      });
+    const exchange = () =>
+      fetch(`${s.gateway.baseUrl}/auth/keys`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ code: "no-such-code", code_verifier: "x".repeat(43) }),
+        signal: AbortSignal.timeout(10_000),
+      });
+    expect((await keys()).status).toBe(200); // the management key is now in the cache
+    for (const mode of ["refuse", "blackhole"] as const) {
+      setMode(mode);
+      for (const call of [keys, exchange]) {
+        const res = await call();
+        const body = (await res.json()) as { error: { code: number; message: string } };
+        expect(res.status, `${mode}: ${JSON.stringify(body)}`).toBe(503);
+        expect(res.headers.get("retry-after")).toBe("5");
+        expect(body.error.message).toMatch(/database is unavailable/i);
+      }
+    }
+    setMode("forward");
+    expect((await keys()).status).toBe(200);
+  }, 60_000);
 
   it("stops honouring a key disabled in the database within 2 × the key TTL", async () => {
     setMode("forward");

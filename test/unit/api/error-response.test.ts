@@ -4,7 +4,7 @@
  */
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
-import { errorResponse } from "../../../src/api/error-response";
+import { errorResponse, gatewayErrorOf } from "../../../src/api/error-response";
 import { GATEWAY_RETRY_AFTER_SECONDS, GatewayError } from "../../../src/errors";
 
 async function headersOf(err: GatewayError): Promise<Headers> {
@@ -90,5 +90,28 @@ describe("errorResponse: X-RateLimit-*", () => {
 
   it("an upstream 429 reports none", async () => {
     expect((await headersOf(upstream(429, 7))).get("x-ratelimit-limit")).toBeNull();
+  });
+});
+
+describe("gatewayErrorOf: a database that cannot be reached", () => {
+  /** As drizzle throws them: its wrapper, with the driver's or the socket's error as the cause. */
+  const wrapped = (code: string) =>
+    Object.assign(new Error("Failed query: select … params: sk-secret"), {
+      cause: Object.assign(new Error("connection failed"), { code }),
+    });
+
+  it.each(["CONNECTION_CLOSED", "CONNECT_TIMEOUT", "ECONNREFUSED", "08006", "57P03", "53300"])(
+    "%s is a 503 the client may retry, not a 500",
+    (code) => {
+      const err = gatewayErrorOf(wrapped(code));
+      expect(err.status).toBe(503);
+      expect(err.message).toBe("The database is unavailable, try again shortly");
+    },
+  );
+
+  it("a statement's own fault is still a 500, without its text", () => {
+    const err = gatewayErrorOf(wrapped("42P01"));
+    expect(err.status).toBe(500);
+    expect(err.message).not.toContain("sk-secret");
   });
 });
