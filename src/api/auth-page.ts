@@ -14,6 +14,8 @@ import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { hashApiKey } from "../auth/api-key";
 import { callbackWithCode, generateAuthCode } from "../auth/pkce";
+import { dbTimeoutMs } from "../cache/routing-data";
+import { withTimeout } from "../cache/swr";
 import { createDb } from "../db/client";
 import { describeDbError } from "../db/errors";
 import { findKeyRecord, type KeyRecord } from "../db/queries/keys";
@@ -107,10 +109,13 @@ const authPage = new Hono<AppEnv>()
       const pasted = typeof form.api_key === "string" ? form.api_key.trim() : "";
       if (!pasted) return again(401, "Paste one of your Switchyard API keys to approve.");
       const db = createDb(c.env.HYPERDRIVE.connectionString);
+      // As the API's routes (database-deadline.ts): an unreachable database must not hang the page.
+      const deadline = 4 * dbTimeoutMs(c.env);
       let key: KeyRecord | null = null;
       try {
         // Read fresh, not through the isolate's cache: a key disabled a moment ago must not approve.
-        if (pasted.length <= MAX_PASTED_KEY_LENGTH) key = await findKeyRecord(db, await hashApiKey(pasted));
+        if (pasted.length <= MAX_PASTED_KEY_LENGTH)
+          key = await withTimeout(findKeyRecord(db, await hashApiKey(pasted)), deadline, "key lookup");
       } catch (error) {
         console.error(`auth page: key lookup failed: ${describeDbError(error)}`);
         return again(503, "The key store is unavailable. Try again in a moment.");
@@ -121,7 +126,7 @@ const authPage = new Hono<AppEnv>()
 
       const code = generateAuthCode();
       try {
-        await storeAuthCode(db, code, key, request);
+        await withTimeout(storeAuthCode(db, code, key, request), deadline, "storing the code");
       } catch (error) {
         console.error(`auth page: storing the code failed: ${describeDbError(error)}`);
         return again(503, "The approval could not be stored. Try again in a moment.");

@@ -192,6 +192,16 @@ describe("a database outage", () => {
         expect(body.error.message).toMatch(/database is unavailable/i);
       }
     }
+    // The consent page too, as a page: 503 HTML that says to try again.
+    setMode("refuse");
+    const approval = await fetch(`${s.gateway.origin}/auth`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ callback_url: "http://localhost:3000/cb", api_key: s.key }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    expect(approval.status).toBe(503);
+    expect(await approval.text()).toMatch(/Try again in a moment/);
     setMode("forward");
     expect((await keys()).status).toBe(200);
   }, 60_000);
