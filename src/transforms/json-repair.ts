@@ -50,6 +50,8 @@ const UNREPAIRABLE: JsonRepairResult = { status: "unrepairable" };
  */
 export function repairJson(text: string): JsonRepairResult {
   if (parses(text)) return VALID;
+  const cut = cutFromTheStart(text);
+  if (cut) return cut;
   for (const fence of codeFences(text)) {
     // A complete value may run past the next ``` (a string holding markdown), so it is first
     // scanned to the end of the text; a value cut off is closed where the fence closes.
@@ -65,6 +67,24 @@ export function repairJson(text: string): JsonRepairResult {
   const found = bestValue(text, 0, text.length, text.length, true);
   if (!found) return UNREPAIRABLE;
   return repaired(found, [], text.slice(0, found.start) + text.slice(found.end));
+}
+
+/**
+ * Text that starts as JSON and runs to its end unfinished (an answer cut by `max_tokens`) is all
+ * that one value: a fence or a bracket further on is inside it, never a value of its own.
+ * Undefined for any other text.
+ */
+function cutFromTheStart(text: string): JsonRepairResult | undefined {
+  let start = 0;
+  while (start < text.length && isSpace(text.charCodeAt(start))) start++;
+  const c = text.charCodeAt(start);
+  if (c !== OPEN_BRACE && c !== OPEN_BRACKET) return undefined;
+  let end = text.length;
+  while (end > start && isSpace(text.charCodeAt(end - 1))) end--;
+  const scanner = new Scanner(text, start, end);
+  if (scanner.value(0) !== "cut") return undefined;
+  if (!parses(scanner.out) || isEmptyContainer(scanner.out)) return UNREPAIRABLE;
+  return repaired({ start, end, text: scanner.out, repairs: scanner.repairs }, [], "");
 }
 
 interface Found {
@@ -100,7 +120,8 @@ interface Fence {
 /** Markdown code fences (```json … ```, any info string), in order; an unclosed one runs to the end. */
 function codeFences(text: string): Fence[] {
   const fences: Fence[] = [];
-  const opener = /```[\w+.-]*[ \t]*(?:\r?\n)?/g;
+  // At the start of a line, as markdown has it: a ``` inside a JSON string does not open one.
+  const opener = /(?<=^|\n)[ \t]*```[\w+.-]*[ \t]*(?:\r?\n)?/g;
   let from = 0;
   while (fences.length < MAX_FENCES) {
     opener.lastIndex = from;
@@ -140,13 +161,22 @@ function bestValue(
     tries++;
     const scanner = new Scanner(text, i, end);
     const outcome = scanner.value(0);
-    if (outcome !== "done" && (outcome !== "cut" || !closeCut)) continue;
-    if (!parses(scanner.out)) continue; // cannot happen by construction; never return what does not parse
-    if (outcome === "cut" && isEmptyContainer(scanner.out)) continue; // a lone `{`: nothing to keep
-    if (!best || scanner.pos - i > best.end - best.start) {
+    // The search goes on after what this start scanned, never inside it: a `[` in one of its
+    // strings is text, not a value (`{"note": "[1]" oops}` holds no answer).
+    const next = scanner.pos - 1;
+    if (outcome === "fail") {
+      i = Math.max(i, next);
+      continue;
+    }
+    // Cut: it ran to the end, and every later start is inside it. A lone `{` keeps nothing.
+    // parses(): true by construction, checked all the same: never return what does not parse.
+    const usable =
+      parses(scanner.out) && (outcome === "done" || (closeCut && !isEmptyContainer(scanner.out)));
+    if (usable && (!best || scanner.pos - i > best.end - best.start)) {
       best = { start: i, end: scanner.pos, text: scanner.out, repairs: scanner.repairs };
     }
-    i = scanner.pos - 1;
+    if (outcome !== "done") break;
+    i = next;
   }
   return best;
 }
@@ -201,7 +231,7 @@ class Scanner {
     if (this.pos >= this.end) return "lost";
     const c = this.src.charCodeAt(this.pos);
     if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-      if (depth >= MAX_DEPTH) return "fail";
+      if (depth >= MAX_DEPTH) return this.failAt(this.end); // and no value is looked for inside
       return this.container(depth + 1, c === OPEN_BRACE);
     }
     if (c === QUOTE) return this.string();
@@ -301,11 +331,11 @@ class Scanner {
         if (next === "u") {
           const hex = src.slice(i + 2, Math.min(i + 6, end));
           if (hex.length < 4 && i + 2 + hex.length >= end && /^[0-9a-fA-F]*$/.test(hex)) break;
-          if (!HEX4.test(hex)) return "fail";
+          if (!HEX4.test(hex)) return this.failAt(i);
           i += 6;
           continue;
         }
-        if (!ESCAPES.has(next)) return "fail";
+        if (!ESCAPES.has(next)) return this.failAt(i);
         i += 2;
         continue;
       }
@@ -385,6 +415,12 @@ class Scanner {
       }
       return;
     }
+  }
+
+  /** A failure reported where it is (or at the end), so no value is looked for before it. */
+  private failAt(at: number): Outcome {
+    this.pos = at;
+    return "fail";
   }
 
   /** The text ended inside a container: a dangling comma goes, and the container is closed. */

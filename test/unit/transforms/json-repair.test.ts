@@ -148,6 +148,8 @@ describe("what cannot be repaired is left for the caller to keep as it was", () 
     ["a lone brace in prose is not made into {}", "Use the { key to open a block {"],
     ["a value cut before any member", '{"'],
     ["a key without any value", '{"a": -'],
+    ["a bracket inside the key of an object cut before any member", '{"["'],
+    ["a bracket inside a string of JSON that breaks later", '{"note": "see [1]" oops}'],
     ["a bare string cut off", '"just a string'],
     ["a leading zero", '{"a": 01}'],
     ["a missing comma between members", '{"a": "b" "c": 1}'],
