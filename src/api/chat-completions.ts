@@ -26,6 +26,7 @@ import { chatCompletionChunkSchema, chatCompletionSchema } from "../schema/chat-
 import { type ChatRequest, chatRequestSchema } from "../schema/chat-request";
 import { isPlainChatRequest } from "../schema/chat-request-guard";
 import { compressionRequested } from "../transforms";
+import { healResponse } from "../transforms/response-healing";
 import { countPromptTokens } from "../transforms/tokens";
 import { newGenerationId } from "../usage/generation-id";
 import { ChatRun } from "./chat-run";
@@ -172,17 +173,20 @@ export async function chatCompletions(c: Context<AuthedEnv>): Promise<Response> 
     } catch (error) {
       return failureResponse(c, run, error);
     }
+    // Priced on what the model wrote; the client may get it healed (plugins: response-healing).
     const usage = run.settle(served, served.completion);
+    const healed =
+      request.plugins === undefined ? undefined : healResponse(request, served.completion.choices);
     const body = completionBody(
       run.stamp(served.attempt),
       {
-        choices: served.completion.choices,
+        choices: healed?.choices ?? served.completion.choices,
         systemFingerprint: served.completion.systemFingerprint,
         serviceTier: served.completion.serviceTier,
       },
       usage,
     );
-    if (run.routerMetadata) body.openrouter_metadata = run.routerMetadata(served);
+    if (run.routerMetadata) body.openrouter_metadata = run.routerMetadata(served, healed?.report);
     // A Response of our own: hono's c.json/c.body merge headers through a Headers object per call.
     const headers = run.responseHeaders(served, serverTiming(startedAt, queriesBefore, served.sentAt));
     headers["content-type"] = "application/json";

@@ -26,6 +26,7 @@ import type { Usage } from "../schema/chat-completion";
 import type { ChatRequest } from "../schema/chat-request";
 import type { RouterMetadata, RoutingStrategy } from "../schema/router-metadata";
 import { compressionRequested, fitToContext } from "../transforms";
+import type { HealingReport } from "../transforms/response-healing";
 import { endpointPrices, isFree, priceUsage, readsCacheCheaper } from "../usage/cost";
 import { formatDecimal, toNumber } from "../usage/decimal";
 import { freeTierLimiter } from "../usage/free-tier";
@@ -81,10 +82,11 @@ export class ChatRun implements StickySource {
   /** Priced or recorded as failed: an attempt still starting (the client left mid-routing) holds nothing. */
   private settled = false;
   /**
-   * The answer's `openrouter_metadata`, built at the end of its body; set by `reportRouting` only
-   * when the client asked for it. Undefined otherwise, so a request without the header builds nothing.
+   * The answer's `openrouter_metadata`, built at the end of its body (with what response healing
+   * did to a non-streamed one); set by `reportRouting` only when the client asked for it.
+   * Undefined otherwise, so a request without the header builds nothing.
    */
-  routerMetadata: ((served: Served) => RouterMetadata) | undefined;
+  routerMetadata: ((served: Served, healing?: HealingReport) => RouterMetadata) | undefined;
 
   constructor({ request, headers, sticky = stickyRoutes, health = endpointHealth, ...init }: ChatRunInit) {
     this.id = init.id;
@@ -205,7 +207,7 @@ export class ChatRun implements StickySource {
    * the run and the plan, never the request.
    */
   reportRouting(candidates: readonly Attempt[], strategy: RoutingStrategy): void {
-    this.routerMetadata = (served) =>
+    this.routerMetadata = (served, healing) =>
       buildRouterMetadata({
         requested: this.attribution.requestedModel,
         strategy,
@@ -213,6 +215,7 @@ export class ChatRun implements StickySource {
         served: served.attempt,
         log: served.log,
         compression: this.compression.get(served.attempt),
+        healing,
         generationTimeMs: Date.now() - served.sentAt,
       });
   }

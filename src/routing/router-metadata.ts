@@ -7,6 +7,7 @@
 import type { CompressionReport, GenerationAttempt } from "../db/schema";
 import type { ChatRequest } from "../schema/chat-request";
 import type { PipelineStage, RouterMetadata, RoutingStrategy } from "../schema/router-metadata";
+import type { HealingReport } from "../transforms/response-healing";
 import { type Attempt, parseModelId, requestedModels } from "./plan";
 
 /**
@@ -38,6 +39,8 @@ export interface RouterMetadataInput {
   log: readonly GenerationAttempt[];
   /** What middle-out did to the request the serving attempt sent, if it cut anything. */
   compression: CompressionReport | undefined;
+  /** What response healing did to the answer, if its content was not JSON as it stood. */
+  healing?: HealingReport | undefined;
   /** From dispatching the serving attempt to the end of its body. */
   generationTimeMs: number;
 }
@@ -56,7 +59,10 @@ export function buildRouterMetadata(input: RouterMetadataInput): RouterMetadata 
     model: a.model,
     status: a.status ?? 0,
   }));
-  const pipeline: PipelineStage[] = input.compression ? [compressionStage(input.compression)] : [];
+  // In the order the stages ran: the prompt's compression, then the answer's healing.
+  const pipeline: PipelineStage[] = [];
+  if (input.compression) pipeline.push(compressionStage(input.compression));
+  if (input.healing) pipeline.push(healingStage(input.healing));
   return {
     requested: input.requested,
     strategy: input.strategy,
@@ -84,6 +90,24 @@ function compressionStage(report: CompressionReport): PipelineStage {
       original_tokens: report.tokensIn,
       compressed_tokens: report.tokensOut,
       truncated_messages: report.truncatedMessages,
+    },
+  };
+}
+
+function healingStage(report: HealingReport): PipelineStage {
+  const of = `of ${report.choices} choice${report.choices === 1 ? "" : "s"}`;
+  const parts = [
+    ...(report.healed ? [`repaired ${report.healed} ${of} (${report.repairs.join(", ")})`] : []),
+    ...(report.unrepairable ? [`could not repair ${report.unrepairable} ${of}`] : []),
+  ];
+  return {
+    type: "response_healing",
+    name: "response-healing",
+    summary: parts.join("; "),
+    data: {
+      healed_choices: report.healed,
+      unrepairable_choices: report.unrepairable,
+      repairs: report.repairs,
     },
   };
 }

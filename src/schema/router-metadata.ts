@@ -6,6 +6,7 @@
  * are a subset of OpenRouter's (its SDK reads them as open enums).
  */
 import { z } from "@hono/zod-openapi";
+import { JSON_REPAIRS } from "../transforms/json-repair";
 
 /**
  * OpenRouter's `RoutingStrategy` values that describe our routing: one model (`direct`), its
@@ -31,7 +32,26 @@ const contextCompressionStageSchema = z.object({
   }),
 });
 
-export const pipelineStageSchema = contextCompressionStageSchema;
+/**
+ * The response-healing plugin found the answer's content was not JSON as it stood (OpenRouter's
+ * `response_healing` stage type): how many choices it repaired, how many it had to leave as the
+ * model wrote them, and what kinds of repair it made.
+ */
+const responseHealingStageSchema = z.object({
+  type: z.literal("response_healing"),
+  name: z.literal("response-healing"),
+  summary: z.string().optional(),
+  data: z.object({
+    healed_choices: z.number().int(),
+    unrepairable_choices: z.number().int(),
+    repairs: z.array(z.enum(JSON_REPAIRS)),
+  }),
+});
+
+export const pipelineStageSchema = z.discriminatedUnion("type", [
+  contextCompressionStageSchema,
+  responseHealingStageSchema,
+]);
 export type PipelineStage = z.infer<typeof pipelineStageSchema>;
 
 export const routerMetadataSchema = z

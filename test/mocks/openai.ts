@@ -70,9 +70,17 @@ function lastUserText(body: ChatBody): string {
 
 type Answer = { kind: "tool"; name: string } | { kind: "text"; text: string };
 
-function plan(body: ChatBody, protocol: string): Answer {
+/**
+ * What a model asked for JSON often sends: prose, a fence, trailing commas (model ids with
+ * `json-mess`; for the response-healing plugin's tests).
+ */
+export const MESSY_JSON =
+  'Here is the JSON you asked for:\n```json\n{"city": "Paris", "sights": ["Louvre", "Orsay",],}\n```';
+
+function plan(body: ChatBody, protocol: string, model: string): Answer {
   const tool = body.tools?.[0]?.function?.name;
   if (tool !== undefined && body.tool_choice !== "none") return { kind: "tool", name: tool };
+  if (model.includes("json-mess")) return { kind: "text", text: MESSY_JSON };
   return { kind: "text", text: `Hello from the ${protocol} mock. [${lastUserText(body)}]` };
 }
 
@@ -107,7 +115,7 @@ function sendCompletion(
   model: string,
   f: DialectFlavor,
 ) {
-  const answer = plan(body, f.protocol);
+  const answer = plan(body, f.protocol, model);
   const message =
     answer.kind === "tool"
       ? {
@@ -168,7 +176,7 @@ async function sendStream(
   /** Milliseconds between content chunks (`drip`: a long answer at reading speed). */
   paceMs = 0,
 ): Promise<void> {
-  const answer = plan(body, f.protocol);
+  const answer = plan(body, f.protocol, model);
   const includeUsage = body.stream_options?.include_usage === true;
   const id = nextId("chatcmpl");
   const created = Math.floor(Date.now() / 1000);

@@ -14,6 +14,7 @@
  *     message's first 40 characters in brackets; streaming (when the protocol's request says so) split
  *     into several events exactly as the real provider frames them, with usage.
  *   `cache-hit` (OpenAI dialect) → a normal answer whose usage reports half the prompt as cached.
+ *   `json-mess` (OpenAI dialect) → the text `MESSY_JSON` (prose, a fence, trailing commas around JSON).
  */
 import type { IncomingHttpHeaders, ServerResponse } from "node:http";
 

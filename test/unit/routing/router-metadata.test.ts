@@ -196,6 +196,31 @@ describe("buildRouterMetadata", () => {
     expect(report.messagesOut).toBeLessThan(43);
   });
 
+  it("response healing that found the answer was not JSON is a response_healing stage, after compression", () => {
+    const candidates = planOf({ model: "m/a" });
+    const compression = {
+      engine: "middle-out" as const,
+      messagesIn: 9,
+      messagesOut: 5,
+      tokensIn: 900,
+      tokensOut: 500,
+      truncatedMessages: 0,
+    };
+    const metadata = build({
+      candidates,
+      served: candidates[0]!,
+      compression,
+      healing: { healed: 1, unrepairable: 1, choices: 2, repairs: ["code_fence", "trailing_comma"] },
+    });
+    expect(metadata.pipeline.map((stage) => stage.type)).toEqual(["context_compression", "response_healing"]);
+    expect(metadata.pipeline[1]).toEqual({
+      type: "response_healing",
+      name: "response-healing",
+      summary: "repaired 1 of 2 choices (code_fence, trailing_comma); could not repair 1 of 2 choices",
+      data: { healed_choices: 1, unrepairable_choices: 1, repairs: ["code_fence", "trailing_comma"] },
+    });
+  });
+
   it("names providers and models only: no base URL, no slug-only internals, and a whole-millisecond time", () => {
     const candidates = planOf({ model: "m/a" });
     const metadata = build({ candidates, served: candidates[0]!, generationTimeMs: 12.6 });
