@@ -19,6 +19,7 @@ import { adapterFor } from "../providers/registry";
 import { endpointHealth } from "../routing/endpoint-health";
 import { executeCompletion, executeStream, type ServedStream } from "../routing/execute";
 import { type Attempt, planRoute } from "../routing/plan";
+import { pluginRefusal } from "../routing/plugins";
 import { completionBody, sseBody } from "../routing/respond";
 import { routerMetadataRequested, routingStrategy } from "../routing/router-metadata";
 import { UpstreamEchoes } from "../routing/upstream-echo";
@@ -115,12 +116,17 @@ function validRequest(body: unknown): ChatRequest {
 
 /**
  * The whole route in the order the client sees its refusals: 413 (size), 401/403/503 (key),
- * 415 (media type), 400 (JSON, schema), then routing.
+ * 415 (media type), 400 (JSON, schema), plugins (400 unknown, 404 not offered), then routing.
  */
 export async function chatCompletions(c: Context<AuthedEnv>): Promise<Response> {
   const buffered = await limitBody(c.req.raw);
   await requireApiKey(c, authenticated);
   const request = validRequest(await readJsonBody(c.req.raw, buffered));
+  // A plugin this gateway cannot honour is refused before anything is read, held or recorded.
+  if (request.plugins !== undefined) {
+    const refusal = pluginRefusal(request);
+    if (refusal) throw refusal;
+  }
   // Server-Timing's gateway time and query count start here, after the key, as they always have
   // (bench/targets.ts counts a key load as time before the gateway starts).
   const startedAt = Date.now();

@@ -169,7 +169,22 @@ export const reasoningSchema = z.looseObject({
 });
 export type Reasoning = z.infer<typeof reasoningSchema>;
 
+/**
+ * One of OpenRouter's plugins (API.md b2). The id stays a string: `enabled: false` turns any entry
+ * off, known id or not, and an enabled one this gateway cannot honour gets an error of its own
+ * (routing/plugins.ts), not a schema error.
+ */
 const pluginSchema = z.looseObject({ id: z.string(), enabled: z.boolean().optional() });
+
+const PLUGINS_DESCRIPTION = [
+  "OpenRouter's plugins. Served here: `context-compression` (middle-out; `engine` defaults to",
+  "`middle-out`) and `response-healing` (the JSON in a non-streamed answer to a `json_object` or",
+  "`json_schema` request is repaired; a stream is never healed). Not offered, and refused with a 404",
+  "whose `error.availability.excluded_by` says why: `web` (`web_search`, as the `:online` variant),",
+  "`web-fetch`, `file-parser`, `moderation`, `auto-router`, `auto-beta-router`, `pareto-router`,",
+  "`fusion`, `switchyard-router` (`plugin:<id>`). Any other id is a 400. `enabled: false` turns any",
+  "entry off.",
+].join(" ");
 
 const modelId = z.string().min(1).max(200);
 
@@ -214,7 +229,7 @@ export const chatRequestSchema = z
     // OpenRouter extensions
     route: z.enum(["fallback", "sort"]).optional(),
     provider: providerPreferencesSchema.optional(),
-    plugins: z.array(pluginSchema).optional(),
+    plugins: z.array(pluginSchema).optional().openapi({ description: PLUGINS_DESCRIPTION }),
     transforms: z.array(z.string()).optional(),
     reasoning: reasoningSchema.optional(),
     reasoning_effort: unsetIfNull(reasoningSchema.shape.effort.unwrap()),

@@ -45,6 +45,15 @@ describe("GET /api/v1/openapi.json", () => {
     expect(Object.keys(doc.paths).some((p) => p.startsWith("/api/v1"))).toBe(false);
   });
 
+  it("says what each plugin id does on this gateway", async () => {
+    const doc = await fetchDocument();
+    const description: string = doc.components.schemas.ChatRequest.properties.plugins.description;
+    for (const id of ["context-compression", "response-healing", "web", "moderation", "fusion"]) {
+      expect(description).toContain(`\`${id}\``);
+    }
+    expect(description).toMatch(/Any other id is a 400/);
+  });
+
   it("declares request and response schemas by name, and which routes need a key", async () => {
     const doc = await fetchDocument();
     const create = doc.paths["/keys"].post;
