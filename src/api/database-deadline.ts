@@ -21,7 +21,8 @@ export const databaseDeadline: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (c.req.path === CHAT_COMPLETIONS_PATH) return next();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<true>((resolve) => {
-    timer = setTimeout(() => resolve(true), 4 * dbTimeoutMs(c.env));
+    // `env` is absent when the app is called without bindings (`app.request` in tests).
+    timer = setTimeout(() => resolve(true), 4 * dbTimeoutMs(c.env ?? {}));
   });
   const timedOut = await Promise.race([next().then(() => false), late]);
   clearTimeout(timer);
