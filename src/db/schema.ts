@@ -282,3 +282,36 @@ export const generations = pgTable(
     index("generations_model_time_idx").on(t.model, t.createdAt).where(sql`${t.model} is not null`),
   ],
 );
+
+/**
+ * Per-endpoint health in 5-minute buckets, maintained by a trigger on `generations` (see
+ * migrations/0004_*): never written by the Worker. Keyed by provider slug and base model id
+ * (the `:variant` stripped), so it names a catalog endpoint whatever its serial id. Buckets older
+ * than 2 days are pruned by the same trigger.
+ *
+ * `latencyMs` and `throughput` are histograms: 64 counts over log-spaced bins, 4 per doubling
+ * (bin i holds values in [2^(i/4), 2^((i+1)/4)), bin 0 everything below 2^(1/4), bin 63
+ * everything from 2^15.75 up). Null when the bucket has no such sample.
+ */
+export const endpointStats = pgTable(
+  "endpoint_stats",
+  {
+    modelId: text("model_id").notNull(),
+    providerSlug: text("provider_slug").notNull(),
+    /** Start of the 5-minute bucket (UTC, aligned to the epoch). */
+    bucket: timestamp("bucket", { withTimezone: true }).notNull(),
+    /** Attempts the endpoint served. */
+    successes: integer("successes").notNull().default(0),
+    /** Attempts it failed for availability (≥ 500, 408, 429); a refusal of the request is neither. */
+    failures: integer("failures").notNull().default(0),
+    /** Time to first token of streamed served attempts, from the attempt's own start (ms). */
+    latencyMs: integer("latency_ms").array(),
+    /** Completion tokens per second of generation time, of complete served attempts. */
+    throughput: integer("throughput").array(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.modelId, t.providerSlug, t.bucket] }),
+    // Routing reads the last 30 minutes of every endpoint; pruning deletes by age.
+    index("endpoint_stats_bucket_idx").on(t.bucket),
+  ],
+);
