@@ -9,7 +9,9 @@
  */
 import { buildSnapshot, type CatalogSnapshot } from "../catalog/snapshot";
 import { createDb } from "../db/client";
+import { describeDbError } from "../db/errors";
 import { readCatalog } from "../db/queries/catalog";
+import { type RecentEndpointStats, readRecentEndpointStats } from "../db/queries/endpoint-stats";
 import { type AccountMoney, findKeyRecord, type KeyRecord } from "../db/queries/keys";
 import type { Bindings } from "../env";
 import { SwrCache, type SwrPolicy, withTimeout } from "./swr";
@@ -49,19 +51,39 @@ function policy(scope: RequestScope, ttl: number): SwrPolicy {
   };
 }
 
+/**
+ * The catalog and the endpoints' measured health, read together on one connection (four
+ * pipelined queries), so routing never reads the database on a request of its own.
+ */
 export function getCatalog(scope: RequestScope): Promise<CatalogSnapshot> {
   return catalogCache.get(
     "catalog",
     async () => {
-      dbStats.queries += 3;
-      const rows = await withTimeout(
-        readCatalog(createDb(scope.env.HYPERDRIVE.connectionString, { maxConnections: 1 })),
-        dbTimeoutMs(scope.env),
+      dbStats.queries += 4;
+      const db = createDb(scope.env.HYPERDRIVE.connectionString, { maxConnections: 1 });
+      const timeout = dbTimeoutMs(scope.env);
+      const [rows, stats] = await withTimeout(
+        Promise.all([readCatalog(db), recentStatsOrNone(db, timeout)]),
+        timeout,
         "catalog read",
       );
-      return buildSnapshot(rows);
+      return buildSnapshot(rows, stats);
     },
     policy(scope, ttlMs(scope.env)),
+  );
+}
+
+/**
+ * Measured health only refines the order; without it routing is what it was before any was
+ * measured (price order). So a stats read that fails or is slow — a database hiccup, a Worker
+ * deployed before its migration — costs the measurements until the next refresh, never the catalog.
+ */
+function recentStatsOrNone(db: ReturnType<typeof createDb>, timeout: number): Promise<RecentEndpointStats[]> {
+  return withTimeout(readRecentEndpointStats(db), timeout / 2, "endpoint stats read").catch(
+    (error: unknown) => {
+      console.error(`endpoint stats not read, routing without them: ${describeDbError(error)}`);
+      return [];
+    },
   );
 }
 

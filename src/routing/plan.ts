@@ -98,8 +98,23 @@ interface Candidate {
   completionPrice: Fixed;
   /** Whether the whole request (prompt + max_tokens) fits its window, without compression. */
   fits: boolean;
-  /** Degraded in the catalog (negative status) or failing right now: last, whatever the order. */
+  /**
+   * Degraded in the catalog (negative status), failing right now in this isolate, or with poor
+   * measured uptime across the gateway: last, whatever the order.
+   */
   down: boolean;
+  /**
+   * With `sort: "latency" | "throughput"`: the endpoint's measured p50, as a rank where lower is
+   * better (latency in ms; throughput negated). Undefined when unmeasured, or when not sorting by it.
+   */
+  rank: number | undefined;
+}
+
+/** The sorts that order by a measurement (API.md b3), rather than by price. */
+type MeasuredSort = "latency" | "throughput";
+
+function measuredSort(by: string | undefined): MeasuredSort | undefined {
+  return by === "latency" || by === "throughput" ? by : undefined;
 }
 
 function sortSpec(
@@ -141,6 +156,7 @@ function filterEndpoints(
   req: ChatRequest,
   model: ModelRow,
   variant: Variant | undefined,
+  by: string | undefined,
   input: PlanInput,
   excluded: Plan["excluded"],
 ): Candidate[] {
@@ -148,6 +164,8 @@ function filterEndpoints(
   const exclude = (reason: Exclusion, c: Candidate) => excludeAs(excluded, reason, model, c);
   const needed = neededTokens(req, input);
   const { health } = input;
+  const { byEndpoint, unreliable } = input.catalog.measured;
+  const sortBy = measuredSort(by);
   const now = input.now ?? Date.now();
   let candidates: Candidate[] = [];
   for (const endpoint of input.catalog.endpointsByModel.get(model.id) ?? []) {
@@ -159,7 +177,11 @@ function filterEndpoints(
       promptPrice: endpointPrices(endpoint).prompt,
       completionPrice: endpointPrices(endpoint).completion,
       fits: needed <= endpoint.contextLength,
-      down: endpoint.status < 0 || health?.failing(endpoint.id, now) === true,
+      down:
+        endpoint.status < 0 ||
+        (unreliable.size !== 0 && unreliable.has(endpoint.id)) ||
+        health?.failing(endpoint.id, now) === true,
+      rank: sortBy === undefined ? undefined : rankOf(byEndpoint.get(endpoint.id)?.[sortBy], sortBy),
     });
   }
 
@@ -304,6 +326,27 @@ function healthy(a: Candidate, b: Candidate): number {
   return Number(a.down) - Number(b.down);
 }
 
+/** Lower is better: fastest to the first token, or most tokens per second. */
+function rankOf(p50: number | undefined, by: MeasuredSort): number | undefined {
+  if (p50 === undefined) return undefined;
+  return by === "latency" ? p50 : -p50;
+}
+
+/** Measured endpoints by their rank; the unmeasured after them (in price order, by the next key). */
+function byMeasurement(a: Candidate, b: Candidate): number {
+  if (a.rank === undefined || b.rank === undefined)
+    return Number(a.rank === undefined) - Number(b.rank === undefined);
+  return a.rank - b.rank;
+}
+
+/**
+ * `sort` (b3): healthy first; then by the measured p50 for latency and throughput (all ranks are
+ * undefined for price, or when nothing is measured: then it is price order, deterministic); then price.
+ */
+function sortedOrder(a: Candidate, b: Candidate): number {
+  return healthy(a, b) || byMeasurement(a, b) || byPrice(a, b);
+}
+
 /**
  * Default order (b10): one endpoint drawn with probability ∝ 1/price² among the healthy ones,
  * then the rest by price. Free endpoints weigh as if they cost a micro-dollar per million tokens.
@@ -363,9 +406,7 @@ function orderCandidates(
       .sort(healthy);
     return [...ordered, ...rest];
   }
-  // Without measured throughput/latency yet (their percentiles are on the roadmap), those sorts
-  // fall back to price among healthy endpoints, which keeps them deterministic.
-  let sorted = by ? [...candidates].sort(byPrice).sort(healthy) : priceWeighted(candidates, random);
+  let sorted = by ? [...candidates].sort(sortedOrder) : priceWeighted(candidates, random);
   if (sticky !== undefined) sorted = stickyFirst(sorted, sticky);
   return prefs?.allow_fallbacks === false ? sorted.slice(0, 1) : sorted;
 }
@@ -428,7 +469,7 @@ export function planRoute(input: PlanInput): Plan {
     groups.push({
       modelId: requested,
       model,
-      candidates: filterEndpoints(req, model, variant, input, excluded),
+      candidates: filterEndpoints(req, model, variant, by, input, excluded),
       by,
       partition,
     });
@@ -449,7 +490,7 @@ export function planRoute(input: PlanInput): Plan {
   if (groups.some((g) => g.partition === "none") && groups.length > 1) {
     // partition "none": every model's endpoints compete in one sorted list.
     const all = groups.flatMap((g) => g.candidates.map((c) => ({ g, c })));
-    all.sort((a, b) => fitsFirst(a.c, b.c) || healthy(a.c, b.c) || byPrice(a.c, b.c));
+    all.sort((a, b) => fitsFirst(a.c, b.c) || sortedOrder(a.c, b.c));
     return { attempts: all.map(({ g, c }) => toAttempts(g, [c])[0]!), excluded };
   }
   const attempts = groups.flatMap((g) =>

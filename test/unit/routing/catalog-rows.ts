@@ -4,6 +4,7 @@
  */
 import { buildSnapshot, type CatalogSnapshot } from "../../../src/catalog/snapshot";
 import type { EndpointRow, ModelRow, ProviderRow } from "../../../src/db/queries/catalog";
+import type { RecentEndpointStats } from "../../../src/db/queries/endpoint-stats";
 import type { ChatRequest } from "../../../src/schema/chat-request";
 import { formatDecimal, parseDecimal } from "../../../src/usage/decimal";
 
@@ -61,12 +62,22 @@ export interface EndpointSpec extends Partial<Omit<EndpointRow, "modelId" | "pro
   prompt?: number;
   /** USD per million completion tokens (default 1). */
   completion?: number;
+  /** Its measured health (the endpoint_stats rollup): p50s over 30 minutes, attempts over 5. */
+  measured?: Measured;
+}
+
+/** p50 latency (ms) and throughput (tokens/s); successes and failures in the last 5 minutes. */
+export interface Measured {
+  latency?: number;
+  throughput?: number;
+  successes?: number;
+  failures?: number;
 }
 
 let nextId = 1;
 
 export function endpointRow(modelId: string, spec: EndpointSpec): EndpointRow {
-  const { provider, prompt = 1, completion = 1, ...rest } = spec;
+  const { provider, prompt = 1, completion = 1, measured: _, ...rest } = spec;
   return {
     id: nextId++,
     modelId,
@@ -103,11 +114,29 @@ export function catalogOf(
 ): CatalogSnapshot {
   const endpoints = Object.entries(models).flatMap(([id, specs]) => specs.map((s) => endpointRow(id, s)));
   const slugs = new Set([...endpoints.map((e) => e.providerSlug), ...Object.keys(providers)]);
-  return buildSnapshot({
-    providers: [...slugs].map((slug) => providerRow(slug, providers[slug])),
-    models: Object.keys(models).map((id) => modelRow(id)),
-    endpoints,
-  });
+  const stats = Object.entries(models).flatMap(([id, specs]) =>
+    specs.flatMap((s) => (s.measured ? [statsRow(id, s.provider, s.measured)] : [])),
+  );
+  return buildSnapshot(
+    {
+      providers: [...slugs].map((slug) => providerRow(slug, providers[slug])),
+      models: Object.keys(models).map((id) => modelRow(id)),
+      endpoints,
+    },
+    stats,
+  );
+}
+
+/** A row as `readRecentEndpointStats` returns it. */
+export function statsRow(modelId: string, provider: string, m: Measured): RecentEndpointStats {
+  return {
+    model_id: modelId,
+    provider_slug: provider,
+    successes_5m: m.successes ?? 0,
+    failures_5m: m.failures ?? 0,
+    latency_p50: m.latency ?? null,
+    throughput_p50: m.throughput ?? null,
+  };
 }
 
 /** A request with one user message; everything else as given. */

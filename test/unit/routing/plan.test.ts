@@ -5,10 +5,11 @@
  */
 import { describe, expect, it } from "vitest";
 import type { CatalogSnapshot } from "../../../src/catalog/snapshot";
+import { buildSnapshot } from "../../../src/catalog/snapshot";
 import { GatewayError } from "../../../src/errors";
 import { type PlanInput, parseModelId, planRoute, requestedModels } from "../../../src/routing/plan";
 import type { ChatRequest } from "../../../src/schema/chat-request";
-import { catalogOf, chat } from "./catalog-rows";
+import { catalogOf, chat, statsRow } from "./catalog-rows";
 
 /** `random = 0` always draws the first (cheapest healthy) endpoint, so default order is by price. */
 function plan(
@@ -721,6 +722,180 @@ describe("outage-aware routing: an endpoint failing in the last 30 s goes last (
     expect(attemptsOf({ model: "m/x" }, catalog, { health: failing("cheap"), now: now + 1 })[0]).toBe(
       "m/x@cheap",
     );
+  });
+});
+
+describe("sort by measured latency and throughput (b3): the endpoint_stats p50s over 30 minutes", () => {
+  // Price order: half, cheap, mid, dear, three. Latency order: mid, dear, cheap.
+  // Throughput order: cheap, dear, mid. `half` and `three` have no measurements.
+  const catalog = catalogOf({
+    "m/x": [
+      { provider: "cheap", prompt: 1, completion: 1, measured: { latency: 900, throughput: 150 } },
+      { provider: "mid", prompt: 2, completion: 2, measured: { latency: 300, throughput: 40 } },
+      { provider: "dear", prompt: 4, completion: 4, measured: { latency: 500, throughput: 80 } },
+      { provider: "half", prompt: 0.5, completion: 0.5 },
+      { provider: "three", prompt: 3, completion: 3 },
+    ],
+  });
+  const byLatency = ["mid", "dear", "cheap", "half", "three"];
+  const byThroughput = ["cheap", "dear", "mid", "half", "three"];
+  const byPrice = ["half", "cheap", "mid", "three", "dear"];
+
+  it.each<[string, Partial<ChatRequest>, string[]]>([
+    ['sort "latency": lowest p50 time to first token first', { provider: { sort: "latency" } }, byLatency],
+    ['sort {by: "latency"}', { provider: { sort: { by: "latency" } } }, byLatency],
+    ['sort "throughput": most tokens per second first', { provider: { sort: "throughput" } }, byThroughput],
+    [":nitro sorts by throughput", { model: "m/x:nitro" }, byThroughput],
+    ["an explicit sort wins over :nitro", { model: "m/x:nitro", provider: { sort: "price" } }, byPrice],
+    ['sort "price" ignores the measurements', { provider: { sort: "price" } }, byPrice],
+    [":floor sorts by price", { model: "m/x:floor" }, byPrice],
+    ['sort "exacto" is price order (no quality measure here)', { provider: { sort: "exacto" } }, byPrice],
+  ])("%s", (_name, request, expected) => {
+    const model = request.model ?? "m/x";
+    expect(attemptsOf({ model: "m/x", ...request }, catalog)).toEqual(expected.map((p) => `${model}@${p}`));
+  });
+
+  it("leaves the default draw to price: measurements order only a sort", () => {
+    expect(attemptsOf({ model: "m/x" }, catalog, { random: () => 0 })).toEqual(
+      byPrice.map((p) => `m/x@${p}`),
+    );
+  });
+
+  it("puts an endpoint measured for the other metric only among the unmeasured, by price", () => {
+    // `streamed` served only non-streamed answers: a throughput, no time to first token.
+    const partly = catalogOf({
+      "m/p": [
+        { provider: "streamed", prompt: 9, measured: { latency: 2000, throughput: 10 } },
+        { provider: "batch", prompt: 1, measured: { throughput: 500 } },
+        { provider: "unknown", prompt: 2 },
+      ],
+    });
+    expect(attemptsOf({ model: "m/p", provider: { sort: "latency" } }, partly)).toEqual([
+      "m/p@streamed",
+      "m/p@batch",
+      "m/p@unknown",
+    ]);
+    expect(attemptsOf({ model: "m/p", provider: { sort: "throughput" } }, partly)).toEqual([
+      "m/p@batch",
+      "m/p@streamed",
+      "m/p@unknown",
+    ]);
+  });
+
+  it("breaks a tie of p50s (the same histogram bin) by price", () => {
+    const tied = catalogOf({
+      "m/t": [
+        { provider: "dear", prompt: 5, measured: { latency: 197.4 } },
+        { provider: "cheap", prompt: 1, measured: { latency: 197.4 } },
+      ],
+    });
+    expect(attemptsOf({ model: "m/t", provider: { sort: "latency" } }, tied)).toEqual([
+      "m/t@cheap",
+      "m/t@dear",
+    ]);
+  });
+
+  it("still puts degraded and failing endpoints last, however fast", () => {
+    const withDown = catalogOf({
+      "m/d": [
+        { provider: "fastest-degraded", status: -1, measured: { latency: 50, throughput: 900 } },
+        { provider: "fastest-failing", measured: { latency: 60, throughput: 800 } },
+        { provider: "slow", measured: { latency: 800, throughput: 20 } },
+        { provider: "unmeasured", prompt: 0.1 },
+      ],
+    });
+    const failingId = withDown.endpointsByModel
+      .get("m/d")!
+      .find((e) => e.providerSlug === "fastest-failing")!.id;
+    const health = { failing: (id: number) => id === failingId };
+    for (const sort of ["latency", "throughput"] as const) {
+      expect(attemptsOf({ model: "m/d", provider: { sort } }, withDown, { health })).toEqual([
+        "m/d@slow",
+        "m/d@unmeasured",
+        // Behind the healthy ones, in the same order among themselves.
+        "m/d@fastest-degraded",
+        "m/d@fastest-failing",
+      ]);
+    }
+  });
+
+  it('partition "none" sorts every model\'s endpoints by the measurement together', () => {
+    const two = catalogOf({
+      "m/one": [{ provider: "p", prompt: 1, measured: { latency: 700 } }],
+      "m/two": [
+        { provider: "q", prompt: 5, measured: { latency: 100 } },
+        { provider: "r", prompt: 0.1 },
+      ],
+    });
+    expect(
+      attemptsOf(
+        { models: ["m/one", "m/two"], provider: { sort: { by: "latency", partition: "none" } } },
+        two,
+      ),
+    ).toEqual(["m/two@q", "m/one@p", "m/two@r"]);
+  });
+
+  it("keeps the client's own provider.order as given", () => {
+    expect(
+      attemptsOf({ model: "m/x", provider: { order: ["dear", "cheap"], sort: "latency" } }, catalog),
+    ).toEqual(["m/x@dear", "m/x@cheap", "m/x@half", "m/x@mid", "m/x@three"]);
+  });
+});
+
+describe("measured uptime: an endpoint in an outage across the gateway goes last (b10)", () => {
+  const withUptime = (successes: number, failures: number) =>
+    catalogOf({
+      "m/u": [
+        { provider: "cheap", prompt: 1, completion: 1, measured: { successes, failures } },
+        { provider: "dear", prompt: 3, completion: 3, measured: { successes: 50 } },
+      ],
+    });
+
+  it.each<[string, number, number, boolean]>([
+    ["2 of 12 served: down", 2, 10, true],
+    ["7 of 10 served: down", 7, 3, true],
+    ["8 of 10 served (80 %): not down", 8, 2, false],
+    ["none of 9 served: not down (too few attempts to tell)", 0, 9, false],
+    ["all served: not down", 40, 0, false],
+    ["nothing attempted: not down", 0, 0, false],
+  ])("%s", (_name, successes, failures, down) => {
+    const catalog = withUptime(successes, failures);
+    for (const r of [0, 0.5]) {
+      const first = attemptsOf({ model: "m/u" }, catalog, { random: () => r })[0];
+      // r = 0 draws the cheapest healthy endpoint.
+      if (down) expect(first).toBe("m/u@dear");
+      else if (r === 0) expect(first).toBe("m/u@cheap");
+    }
+    expect(attemptsOf({ model: "m/u", provider: { sort: "price" } }, catalog)).toEqual(
+      down ? ["m/u@dear", "m/u@cheap"] : ["m/u@cheap", "m/u@dear"],
+    );
+  });
+
+  it("stays a fallback, and keeps its place in a client's provider.order", () => {
+    const catalog = withUptime(0, 20);
+    expect(attemptsOf({ model: "m/u" }, catalog)).toEqual(["m/u@dear", "m/u@cheap"]);
+    expect(attemptsOf({ model: "m/u", provider: { order: ["cheap"] } }, catalog)).toEqual([
+      "m/u@cheap",
+      "m/u@dear",
+    ]);
+  });
+
+  it("is matched to the endpoint by model and provider; rows of endpoints not in the catalog are ignored", () => {
+    const catalog = catalogOf({ "m/k": [{ provider: "p" }] });
+    const snapshot = buildSnapshot(
+      {
+        providers: [...catalog.providers.values()],
+        models: [...catalog.models.values()],
+        endpoints: [...catalog.endpointsByModel.values()].flat(),
+      },
+      [
+        statsRow("m/k", "p", { latency: 5, successes: 0, failures: 10 }),
+        statsRow("m/gone", "p", { latency: 1 }),
+      ],
+    );
+    const id = catalog.endpointsByModel.get("m/k")![0]!.id;
+    expect([...snapshot.measured.byEndpoint.keys()]).toEqual([id]);
+    expect([...snapshot.measured.unreliable]).toEqual([id]);
   });
 });
 

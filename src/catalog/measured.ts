@@ -1,0 +1,66 @@
+/**
+ * What routing knows of each endpoint's recent health, measured across every isolate (the
+ * `endpoint_stats` rollup, read with the catalog on its refresh): p50 latency and throughput over
+ * the last 30 minutes for `sort`, and which endpoints are in an outage by their recent uptime.
+ * Built once per snapshot, so a request pays a Map lookup per candidate, and only when it sorts
+ * by a measurement; the in-isolate `EndpointHealth` (30 s, this isolate's own attempts) is
+ * separate and still applies.
+ */
+import type { EndpointRow } from "../db/queries/catalog";
+import type { RecentEndpointStats } from "../db/queries/endpoint-stats";
+
+/** An endpoint's p50s over the last 30 minutes; undefined where it has no such sample. */
+export interface EndpointMeasure {
+  /** Time to first token, ms. */
+  latency: number | undefined;
+  /** Completion tokens per second. */
+  throughput: number | undefined;
+}
+
+export interface MeasuredStats {
+  /** By endpoint id; only endpoints with attempts in the last 30 minutes. */
+  byEndpoint: ReadonlyMap<number, EndpointMeasure>;
+  /**
+   * Endpoints whose uptime over the last 5 minutes is below UNRELIABLE_UPTIME on at least
+   * UNRELIABLE_MIN_ATTEMPTS attempts: routing treats them as down (API.md b10: prefer providers
+   * with no significant outage; those with recent outages go last).
+   */
+  unreliable: ReadonlySet<number>;
+}
+
+/**
+ * Below this uptime an endpoint is in a significant outage: one attempt in five failing costs
+ * every request that draws it first a failed round trip that often.
+ */
+export const UNRELIABLE_UPTIME = 0.8;
+/**
+ * Fewer attempts say too little: two failures of three are noise, not an outage. A demoted
+ * endpoint gets fallback traffic only, so its window thins out and it is tried first again
+ * within the window's 5–10 minutes of its outage ending.
+ */
+export const UNRELIABLE_MIN_ATTEMPTS = 10;
+
+export const NO_MEASUREMENTS: MeasuredStats = { byEndpoint: new Map(), unreliable: new Set() };
+
+/** Joins the stats rows (keyed by model id and provider slug) to the catalog's endpoints. */
+export function measureEndpoints(
+  endpoints: readonly EndpointRow[],
+  rows: readonly RecentEndpointStats[],
+): MeasuredStats {
+  if (rows.length === 0) return NO_MEASUREMENTS;
+  const idOf = new Map(endpoints.map((e) => [`${e.modelId}\n${e.providerSlug}`, e.id]));
+  const byEndpoint = new Map<number, EndpointMeasure>();
+  const unreliable = new Set<number>();
+  for (const row of rows) {
+    const id = idOf.get(`${row.model_id}\n${row.provider_slug}`);
+    if (id === undefined) continue;
+    byEndpoint.set(id, {
+      latency: row.latency_p50 ?? undefined,
+      throughput: row.throughput_p50 ?? undefined,
+    });
+    const attempts = row.successes_5m + row.failures_5m;
+    if (attempts >= UNRELIABLE_MIN_ATTEMPTS && row.successes_5m < UNRELIABLE_UPTIME * attempts)
+      unreliable.add(id);
+  }
+  return { byEndpoint, unreliable };
+}
