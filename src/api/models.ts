@@ -2,7 +2,8 @@
  * The model catalog in OpenRouter's shapes (API.md b11): `/models`, `/models/user`,
  * `/models/count` and `/models/{author}/{slug}/endpoints` (`/model/{author}/{slug}` is
  * model.ts). Everything is read from the in-isolate catalog snapshot, never from Postgres per
- * request, and the per-model views are built once per snapshot.
+ * request, and the per-model views are built once per snapshot; the endpoints' measured health
+ * comes from an isolate cache of its own with the same TTL (cache/model-endpoint-stats.ts).
  *
  * A model is listed once for its paid endpoints (`author/slug`) and once more as
  * `author/slug:free` when it has endpoints whose prompt and completion prices are both 0
@@ -10,6 +11,7 @@
  */
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { requestScope, requireApiKey } from "../auth/middleware";
+import { getModelEndpointStats, type ModelStats } from "../cache/model-endpoint-stats";
 import { getCatalog } from "../cache/routing-data";
 import type { CatalogSnapshot } from "../catalog/snapshot";
 import type { EndpointRow, ModelRow, ProviderRow } from "../db/queries/catalog";
@@ -29,6 +31,7 @@ import {
   modelListResponseSchema,
   type Pricing,
 } from "../schema/models";
+import { endpointStatsView } from "./endpoint-stats-view";
 import { bearerAuth, errorResponses } from "./openapi";
 
 export const FREE_SUFFIX = ":free";
@@ -233,7 +236,12 @@ function toolChoiceSupport(params: readonly string[]): Endpoint["supports_tool_c
   return { auto: all || params.includes("tools"), function: all, none: all, required: all };
 }
 
-function endpointView(m: ModelRow, e: EndpointRow, provider: ProviderRow | undefined): Endpoint {
+function endpointView(
+  m: ModelRow,
+  e: EndpointRow,
+  provider: ProviderRow | undefined,
+  stats: ModelStats,
+): Endpoint {
   const providerName = provider?.name ?? e.providerSlug;
   return {
     name: `${providerName} | ${m.id}`,
@@ -250,11 +258,7 @@ function endpointView(m: ModelRow, e: EndpointRow, provider: ProviderRow | undef
     supported_parameters: e.supportedParameters,
     supports_implicit_caching: e.supportsImplicitCaching,
     supports_tool_choice: toolChoiceSupport(e.supportedParameters),
-    uptime_last_5m: null,
-    uptime_last_30m: null,
-    uptime_last_1d: null,
-    latency_last_30m: null,
-    throughput_last_30m: null,
+    ...endpointStatsView(stats.get(e.providerSlug)),
   };
 }
 
@@ -365,6 +369,8 @@ export const modelsApi = new OpenAPIHono<AppEnv>()
     const found = resolveModel(snapshot, id);
     if (!found) throw new GatewayError(404, "not_found", `Model ${id} not found`, { extra: { model: id } });
     const { model, endpoints, free } = found;
+    // Kept per base model and provider: a `:free` listing's endpoints are the base model's free ones.
+    const stats = await getModelEndpointStats(requestScope(c), model.id);
     return c.json(
       {
         data: {
@@ -375,7 +381,7 @@ export const modelsApi = new OpenAPIHono<AppEnv>()
           architecture: architecture(model),
           endpoints: [...endpoints]
             .sort((a, b) => priceOf(a) - priceOf(b) || a.providerSlug.localeCompare(b.providerSlug))
-            .map((e) => endpointView(model, e, snapshot.providers.get(e.providerSlug))),
+            .map((e) => endpointView(model, e, snapshot.providers.get(e.providerSlug), stats)),
         },
       },
       200,

@@ -32,7 +32,7 @@ export interface RequestScope {
   waitUntil?: ((p: Promise<unknown>) => void) | undefined;
 }
 
-function ttlMs(env: Bindings): number {
+export function ttlMs(env: Bindings): number {
   const seconds = Number(env.CACHE_TTL_SECONDS ?? "15");
   return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : 15_000;
 }
@@ -42,7 +42,7 @@ export function dbTimeoutMs(env: Bindings): number {
   return Number.isFinite(ms) && ms > 0 ? ms : 3000;
 }
 
-function policy(scope: RequestScope, ttl: number): SwrPolicy {
+export function policy(scope: RequestScope, ttl: number): SwrPolicy {
   return {
     ttlMs: ttl,
     maxStaleMs: MAX_STALE_MS,

@@ -152,6 +152,20 @@ export const modelEndpointsParamsSchema = z.object({
     .openapi({ param: { name: "slug", in: "path" }, example: "gpt-4o-mini" }),
 });
 
+const UPTIME =
+  "Percent of its attempts the endpoint served, of those it served or failed for availability (5xx, 408, 429); null without attempts.";
+const uptime = z.number().min(0).max(100).nullable();
+
+/**
+ * Percentiles read back from log-spaced histograms (migrations/0004_*): each within 9.05 % of the
+ * exact value. Windows are 5-minute buckets, so "the last 30 minutes" covers 30 to 35.
+ */
+const percentiles = z
+  .object({ p50: z.number(), p75: z.number(), p90: z.number(), p99: z.number() })
+  .openapi("PercentileStats", {
+    description: "Approximate percentiles, each within 9.05 % of the exact value",
+  });
+
 export const endpointSchema = z
   .object({
     name: z.string().openapi({ example: "OpenAI | openai/gpt-4o-mini" }),
@@ -170,11 +184,17 @@ export const endpointSchema = z
     supports_tool_choice: z
       .object({ auto: z.boolean(), function: z.boolean(), none: z.boolean(), required: z.boolean() })
       .openapi({ description: "Which `tool_choice` values the endpoint takes" }),
-    uptime_last_5m: z.number().nullable(),
-    uptime_last_30m: z.number().nullable(),
-    uptime_last_1d: z.number().nullable(),
-    latency_last_30m: z.record(z.string(), z.number()).nullable(),
-    throughput_last_30m: z.record(z.string(), z.number()).nullable(),
+    uptime_last_5m: uptime.openapi({ description: `${UPTIME} Over the last 5 minutes.`, example: 100 }),
+    uptime_last_30m: uptime.openapi({ description: `${UPTIME} Over the last 30 minutes.`, example: 99.5 }),
+    uptime_last_1d: uptime.openapi({ description: `${UPTIME} Over the last day.`, example: 99.8 }),
+    latency_last_30m: percentiles.nullable().openapi({
+      description:
+        "Time to first token in ms, from the gateway's request to the provider, over the streamed requests it served in the last 30 minutes; null without any.",
+    }),
+    throughput_last_30m: percentiles.nullable().openapi({
+      description:
+        "Completion tokens per second of generation time, over the complete answers it served in the last 30 minutes; null without any.",
+    }),
   })
   .openapi("ModelEndpoint");
 export type Endpoint = z.infer<typeof endpointSchema>;

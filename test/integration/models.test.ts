@@ -1,5 +1,5 @@
 import { env, exports } from "cloudflare:workers";
-import { inArray } from "drizzle-orm";
+import { inArray, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateApiKey, hashApiKey, keyLabel } from "../../src/auth/api-key";
 import { createDb } from "../../src/db/client";
@@ -105,6 +105,7 @@ afterAll(async () => {
           .where(inArray(apiKeys.name, [`${run}-user`, `${run}-admin`])),
       ),
     );
+  await db().execute(sql`delete from endpoint_stats where model_id in (${A}, ${B}, ${C})`);
   await db()
     .delete(models)
     .where(inArray(models.id, [A, B, C]));
@@ -296,6 +297,35 @@ describe("GET /api/v1/models/:author/:slug/endpoints", () => {
       none: false,
       required: false,
     });
+  });
+
+  it("shows each endpoint's measured uptime, latency and throughput (the endpoint_stats rollup)", async () => {
+    // As the trigger on generations would leave them: Pricey served 9 of 10 attempts in the
+    // current 5-minute bucket, 10 of 10 twenty minutes ago, none of 20 five hours ago.
+    await db().execute(sql`
+      insert into endpoint_stats (model_id, provider_slug, bucket, successes, failures, latency_ms, throughput)
+      select ${A}, ${pricey}, to_timestamp(floor(extract(epoch from now() - ago) / 300) * 300), s, f,
+        (select endpoint_stats_histogram(endpoint_stats_bin(ms)) from unnest(lat) ms),
+        (select endpoint_stats_histogram(endpoint_stats_bin(tps)) from unnest(tput) tps)
+      from (values
+        (interval '0', 9, 1, array[200, 200, 200, 220, 1000]::float8[], array[50, 50, 50, 50]::float8[]),
+        (interval '20 minutes', 10, 0, array[200, 200]::float8[], array[]::float8[]),
+        (interval '5 hours', 0, 20, array[9000, 9000, 9000]::float8[], array[1]::float8[])
+      ) v(ago, s, f, lat, tput)`);
+    const { data } = modelEndpointsResponseSchema.parse(await (await get(`/models/${A}/endpoints`)).json());
+    const [cheapest, measured] = data.endpoints;
+    expect(measured).toMatchObject({
+      tag: pricey,
+      uptime_last_5m: 90,
+      uptime_last_30m: 95,
+      uptime_last_1d: 47.5,
+      // Seven latencies in 30 minutes (5 hours ago is outside), read as their bins' midpoints,
+      // within 9.05 %: 200 ms reads 197, 220 ms 235, 1000 ms 939; 50 tokens/s 49.4.
+      latency_last_30m: { p50: 197, p75: 235, p90: 939, p99: 939 },
+      throughput_last_30m: { p50: 49.4, p75: 49.4, p90: 49.4, p99: 49.4 },
+    });
+    // No attempts: unknown, not an outage.
+    expect(cheapest).toMatchObject({ tag: cheap, uptime_last_5m: null, latency_last_30m: null });
   });
 
   it("lists the free endpoints of a :free variant", async () => {
