@@ -8,7 +8,7 @@
  * would add up to its max_age + stale_while_revalidate (60 + 15 s by default) to each.
  */
 import { buildSnapshot, type CatalogSnapshot } from "../catalog/snapshot";
-import { createDb } from "../db/client";
+import { createDb, type Db } from "../db/client";
 import { describeDbError } from "../db/errors";
 import { readCatalog } from "../db/queries/catalog";
 import { type RecentEndpointStats, readRecentEndpointStats } from "../db/queries/endpoint-stats";
@@ -78,7 +78,7 @@ export function getCatalog(scope: RequestScope): Promise<CatalogSnapshot> {
  * measured (price order). So a stats read that fails or is slow — a database hiccup, a Worker
  * deployed before its migration — costs the measurements until the next refresh, never the catalog.
  */
-function recentStatsOrNone(db: ReturnType<typeof createDb>, timeout: number): Promise<RecentEndpointStats[]> {
+function recentStatsOrNone(db: Db, timeout: number): Promise<RecentEndpointStats[]> {
   return withTimeout(readRecentEndpointStats(db), timeout / 2, "endpoint stats read").catch(
     (error: unknown) => {
       console.error(`endpoint stats not read, routing without them: ${describeDbError(error)}`);
