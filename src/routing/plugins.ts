@@ -56,12 +56,30 @@ export function pluginRefusal(req: ChatRequest): GatewayError | undefined {
   for (let i = 0; i < plugins.length; i++) {
     const plugin = plugins[i]!;
     if (plugin.enabled !== false && !KNOWN.has(plugin.id)) return unknownPlugin(plugin.id, i);
+    if (plugin.enabled !== false && plugin.id === "context-compression" && !knownEngine(plugin.engine))
+      return unknownEngine(plugin.engine, i);
   }
   for (let i = 0; i < plugins.length; i++) {
     const plugin = plugins[i]!;
     if (plugin.enabled !== false && !HANDLED.has(plugin.id)) return unavailablePlugin(plugin.id, i, req);
   }
   return undefined;
+}
+
+/** context-compression's engines: middle-out, the default (API.md b5), is the only one. */
+function knownEngine(engine: unknown): boolean {
+  return engine === undefined || engine === "middle-out";
+}
+
+/** Another engine would have been compressed some other way: refused, not served uncompressed. */
+function unknownEngine(engine: unknown, index: number): GatewayError {
+  const named = typeof engine === "string" ? JSON.stringify(engine.slice(0, MAX_ECHOED_ID)) : "given";
+  return new GatewayError(
+    400,
+    "invalid_request",
+    `Unknown context-compression engine ${named}: the engine is "middle-out" (or leave it out)`,
+    { extra: { issues: [{ path: ["plugins", String(index), "engine"], message: "Unknown engine" }] } },
+  );
 }
 
 function unknownPlugin(id: string, index: number): GatewayError {

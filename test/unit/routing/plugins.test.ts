@@ -37,6 +37,17 @@ describe("pluginRefusal", () => {
     expect(refusal([{ id, enabled: true }])).toBeUndefined();
   });
 
+  it("refuses a context-compression engine other than middle-out, rather than serve the prompt uncut", () => {
+    expect(refusal([{ id: "context-compression", engine: "middle-out" }])).toBeUndefined();
+    expect(refusal([{ id: "context-compression", engine: "summarise", enabled: false }])).toBeUndefined();
+    const error = refusal([{ id: "context-compression", engine: "summarise" }]);
+    expect(error?.status).toBe(400);
+    expect(error?.message).toBe(
+      'Unknown context-compression engine "summarise": the engine is "middle-out" (or leave it out)',
+    );
+    expect(refusal([{ id: "context-compression", engine: 3 }])?.status).toBe(400);
+  });
+
   it.each(UNAVAILABLE)("refuses %s with a 404 that names it and OpenRouter's availability detail", (id) => {
     const error = refusal([{ id: "context-compression" }, { id }]);
     expect(error).toBeInstanceOf(GatewayError);
