@@ -9,12 +9,26 @@
 import type { EndpointRow } from "../db/queries/catalog";
 import type { RecentEndpointStats } from "../db/queries/endpoint-stats";
 
+/** Percentiles of one measure; a key is absent where there was no sample. */
+export interface Quantiles {
+  p50?: number;
+  p75?: number;
+  p90?: number;
+  p99?: number;
+}
+
 /** An endpoint's p50s over the last 30 minutes; undefined where it has no such sample. */
 export interface EndpointMeasure {
   /** Time to first token, ms. */
   latency: number | undefined;
   /** Completion tokens per second. */
   throughput: number | undefined;
+  /**
+   * The last 5 minutes (API.md b3: the window of `preferred_max_latency` and
+   * `preferred_min_throughput`): time to first token in ms, and tokens per second.
+   */
+  recentLatency: Quantiles;
+  recentThroughput: Quantiles;
 }
 
 export interface MeasuredStats {
@@ -57,10 +71,36 @@ export function measureEndpoints(
     byEndpoint.set(id, {
       latency: row.latency_p50 ?? undefined,
       throughput: row.throughput_p50 ?? undefined,
+      recentLatency: quantiles(
+        row.latency_5m_p50,
+        row.latency_5m_p75,
+        row.latency_5m_p90,
+        row.latency_5m_p99,
+      ),
+      recentThroughput: quantiles(
+        row.throughput_5m_p50,
+        row.throughput_5m_p75,
+        row.throughput_5m_p90,
+        row.throughput_5m_p99,
+      ),
     });
     const attempts = row.successes_5m + row.failures_5m;
     if (attempts >= UNRELIABLE_MIN_ATTEMPTS && row.successes_5m < UNRELIABLE_UPTIME * attempts)
       unreliable.add(id);
   }
   return { byEndpoint, unreliable };
+}
+
+function quantiles(
+  p50: number | null,
+  p75: number | null,
+  p90: number | null,
+  p99: number | null,
+): Quantiles {
+  const q: Quantiles = {};
+  if (p50 !== null) q.p50 = p50;
+  if (p75 !== null) q.p75 = p75;
+  if (p90 !== null) q.p90 = p90;
+  if (p99 !== null) q.p99 = p99;
+  return q;
 }

@@ -3,6 +3,7 @@
  * attempts the gateway will try (API.md b3, b4, b10). Pure and deterministic given `random`,
  * so it is tested table-style; execution (I/O, fallback) is `execute.ts`.
  */
+import type { EndpointMeasure } from "../catalog/measured";
 import type { CatalogSnapshot } from "../catalog/snapshot";
 import type { EndpointRow, ModelRow, ProviderRow } from "../db/queries/catalog";
 import { GatewayError } from "../errors";
@@ -99,16 +100,53 @@ interface Candidate {
   /** Whether the whole request (prompt + max_tokens) fits its window, without compression. */
   fits: boolean;
   /**
-   * Degraded in the catalog (negative status), failing right now in this isolate, or with poor
-   * measured uptime across the gateway: last, whatever the order.
+   * Whether it goes first, by health and the client's preferences, whatever the order: GOOD;
+   * SLOW, below the request's `preferred_max_latency` / `preferred_min_throughput` (b3: moved to
+   * the end, not excluded); DOWN, degraded in the catalog (negative status), failing right now in
+   * this isolate, or with poor measured uptime across the gateway: last.
    */
-  down: boolean;
+  standing: Standing;
   /**
    * With `sort: "latency" | "throughput"`: the endpoint's measured p50, as a rank where lower is
    * better (latency in ms; throughput negated). Undefined when unmeasured, or when not sorting by it.
    */
   rank: number | undefined;
 }
+
+const GOOD = 0;
+const SLOW = 1;
+const DOWN = 2;
+type Standing = typeof GOOD | typeof SLOW | typeof DOWN;
+
+/**
+ * Below the client's soft preferences (b3), over the last 5 minutes: a latency percentile above
+ * `preferred_max_latency` (seconds; a bare number is the p50) or a throughput percentile below
+ * `preferred_min_throughput` (tokens per second). An unmeasured endpoint is not held back.
+ */
+function belowPreference(measure: EndpointMeasure | undefined, prefs: ProviderPreferences): boolean {
+  if (measure === undefined) return false;
+  const maxLatency = prefs.preferred_max_latency;
+  if (maxLatency !== undefined) {
+    const limits = typeof maxLatency === "number" ? { p50: maxLatency } : maxLatency;
+    for (const p of PERCENTILES) {
+      const limit = limits[p];
+      const measured = measure.recentLatency[p];
+      if (limit !== undefined && measured !== undefined && measured > limit * 1000) return true;
+    }
+  }
+  const minThroughput = prefs.preferred_min_throughput;
+  if (minThroughput !== undefined) {
+    const limits = typeof minThroughput === "number" ? { p50: minThroughput } : minThroughput;
+    for (const p of PERCENTILES) {
+      const limit = limits[p];
+      const measured = measure.recentThroughput[p];
+      if (limit !== undefined && measured !== undefined && measured < limit) return true;
+    }
+  }
+  return false;
+}
+
+const PERCENTILES = ["p50", "p75", "p90", "p99"] as const;
 
 /** The sorts that order by a measurement (API.md b3), rather than by price. */
 type MeasuredSort = "latency" | "throughput";
@@ -166,6 +204,12 @@ function filterEndpoints(
   const { health } = input;
   const { byEndpoint, unreliable } = input.catalog.measured;
   const sortBy = measuredSort(by);
+  // Asked of the measurements only when the client states a preference.
+  const preferences =
+    prefs !== undefined &&
+    (prefs.preferred_max_latency !== undefined || prefs.preferred_min_throughput !== undefined)
+      ? prefs
+      : undefined;
   const now = input.now ?? Date.now();
   let candidates: Candidate[] = [];
   for (const endpoint of input.catalog.endpointsByModel.get(model.id) ?? []) {
@@ -177,10 +221,14 @@ function filterEndpoints(
       promptPrice: endpointPrices(endpoint).prompt,
       completionPrice: endpointPrices(endpoint).completion,
       fits: needed <= endpoint.contextLength,
-      down:
+      standing:
         endpoint.status < 0 ||
         (unreliable.size !== 0 && unreliable.has(endpoint.id)) ||
-        health?.failing(endpoint.id, now) === true,
+        health?.failing(endpoint.id, now) === true
+          ? DOWN
+          : preferences !== undefined && belowPreference(byEndpoint.get(endpoint.id), preferences)
+            ? SLOW
+            : GOOD,
       rank: sortBy === undefined ? undefined : rankOf(byEndpoint.get(endpoint.id)?.[sortBy], sortBy),
     });
   }
@@ -321,9 +369,9 @@ function byPrice(a: Candidate, b: Candidate): number {
   return d < 0n ? -1 : d > 0n ? 1 : 0;
 }
 
-/** Degraded and failing endpoints go last, whatever the order. */
+/** Endpoints below the client's preferences go after the rest, degraded and failing ones last. */
 function healthy(a: Candidate, b: Candidate): number {
-  return Number(a.down) - Number(b.down);
+  return a.standing - b.standing;
 }
 
 /** Lower is better: fastest to the first token, or most tokens per second. */
@@ -348,12 +396,14 @@ function sortedOrder(a: Candidate, b: Candidate): number {
 }
 
 /**
- * Default order (b10): one endpoint drawn with probability ∝ 1/price² among the healthy ones,
- * then the rest by price. Free endpoints weigh as if they cost a micro-dollar per million tokens.
+ * Default order (b10): one endpoint drawn with probability ∝ 1/price² among those in the best
+ * standing there is (the healthy ones meeting the client's preferences, if any), then the rest by
+ * standing and price. Free endpoints weigh as if they cost a micro-dollar per million tokens.
  */
 function priceWeighted(candidates: Candidate[], random: () => number): Candidate[] {
   const sorted = [...candidates].sort(byPrice).sort(healthy);
-  const pool = sorted.filter((c) => !c.down);
+  const best = sorted[0]?.standing;
+  const pool = sorted.filter((c) => c.standing === best);
   if (pool.length <= 1) return sorted;
   const weights = pool.map((c) => {
     const p = Math.max(Number(price(c)) / 1e18, 1e-12);
@@ -374,11 +424,12 @@ function priceWeighted(candidates: Candidate[], random: () => number): Candidate
 
 /**
  * Sticky routing (b10): the conversation's provider goes first, the rest keep their order as its
- * fallbacks. Only an endpoint the filters kept, and a healthy one (a degraded or failing endpoint goes last
- * whatever the order); `sorted` is this call's own array.
+ * fallbacks. Only an endpoint the filters kept, and one in the best standing there is (a degraded,
+ * failing or too slow endpoint goes behind, whatever the order); `sorted` is this call's own array.
  */
 function stickyFirst(sorted: Candidate[], sticky: string): Candidate[] {
-  const i = sorted.findIndex((c) => c.provider.slug === sticky && !c.down);
+  const best = sorted[0]?.standing;
+  const i = sorted.findIndex((c) => c.provider.slug === sticky && c.standing === best);
   if (i > 0) sorted.unshift(...sorted.splice(i, 1));
   return sorted;
 }

@@ -308,5 +308,11 @@ describe("windows and retention", () => {
     expect(byProvider["m/r@up"]).toMatchObject({ successes_5m: 1, failures_5m: 0 });
     expect(byProvider["m/r@up"]!.latency_p50).toBeGreaterThan(90);
     expect(byProvider["m/r@up"]!.throughput_p50).toBeGreaterThan(90);
+    // The last 5 minutes alone (preferred_max_latency / preferred_min_throughput): the 300 ms
+    // first token of 20 minutes ago is not in them; the endpoint that never served has none.
+    expect(byProvider["m/r@up"]!.latency_5m_p99).toBeGreaterThan(90);
+    expect(byProvider["m/r@up"]!.latency_5m_p99).toBeLessThan(110);
+    expect(byProvider["m/r@up"]!.throughput_5m_p50).toBeGreaterThan(90);
+    expect(byProvider["m/r@down"]).toMatchObject({ latency_5m_p50: null, throughput_5m_p99: null });
   });
 });

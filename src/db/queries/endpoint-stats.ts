@@ -23,6 +23,15 @@ export const recentEndpointStatsSchema = z.object({
   latency_p50: quantile,
   /** Completion tokens per second. */
   throughput_p50: quantile,
+  /** The last 5 minutes' percentiles, for `preferred_max_latency` / `preferred_min_throughput` (b3). */
+  latency_5m_p50: quantile,
+  latency_5m_p75: quantile,
+  latency_5m_p90: quantile,
+  latency_5m_p99: quantile,
+  throughput_5m_p50: quantile,
+  throughput_5m_p75: quantile,
+  throughput_5m_p90: quantile,
+  throughput_5m_p99: quantile,
 });
 export type RecentEndpointStats = z.infer<typeof recentEndpointStatsSchema>;
 
@@ -52,14 +61,29 @@ export type ModelEndpointStats = z.infer<typeof modelEndpointStatsSchema>;
  */
 export async function readRecentEndpointStats(db: Db): Promise<RecentEndpointStats[]> {
   const rows = await db.execute(sql`
-    select model_id, provider_slug,
-      coalesce(sum(successes) filter (where bucket > now() - interval '10 minutes'), 0)::int as successes_5m,
-      coalesce(sum(failures) filter (where bucket > now() - interval '10 minutes'), 0)::int as failures_5m,
-      endpoint_stats_quantile(endpoint_stats_sum(latency_ms), 0.5) as latency_p50,
-      endpoint_stats_quantile(endpoint_stats_sum(throughput), 0.5) as throughput_p50
-    from endpoint_stats
-    where bucket > now() - interval '35 minutes'
-    group by model_id, provider_slug`);
+    select model_id, provider_slug, successes_5m, failures_5m,
+      endpoint_stats_quantile(latency, 0.5) as latency_p50,
+      endpoint_stats_quantile(throughput, 0.5) as throughput_p50,
+      endpoint_stats_quantile(latency_5m, 0.5) as latency_5m_p50,
+      endpoint_stats_quantile(latency_5m, 0.75) as latency_5m_p75,
+      endpoint_stats_quantile(latency_5m, 0.9) as latency_5m_p90,
+      endpoint_stats_quantile(latency_5m, 0.99) as latency_5m_p99,
+      endpoint_stats_quantile(throughput_5m, 0.5) as throughput_5m_p50,
+      endpoint_stats_quantile(throughput_5m, 0.75) as throughput_5m_p75,
+      endpoint_stats_quantile(throughput_5m, 0.9) as throughput_5m_p90,
+      endpoint_stats_quantile(throughput_5m, 0.99) as throughput_5m_p99
+    from (
+      select model_id, provider_slug,
+        coalesce(sum(successes) filter (where bucket > now() - interval '10 minutes'), 0)::int as successes_5m,
+        coalesce(sum(failures) filter (where bucket > now() - interval '10 minutes'), 0)::int as failures_5m,
+        endpoint_stats_sum(latency_ms) as latency,
+        endpoint_stats_sum(throughput) as throughput,
+        endpoint_stats_sum(latency_ms) filter (where bucket > now() - interval '10 minutes') as latency_5m,
+        endpoint_stats_sum(throughput) filter (where bucket > now() - interval '10 minutes') as throughput_5m
+      from endpoint_stats
+      where bucket > now() - interval '35 minutes'
+      group by model_id, provider_slug
+    ) recent`);
   return z.array(recentEndpointStatsSchema).parse(rows);
 }
 

@@ -72,6 +72,9 @@ export interface Measured {
   throughput?: number;
   successes?: number;
   failures?: number;
+  /** The last 5 minutes' percentiles (time to first token in ms; tokens per second). */
+  recentLatency?: { p50?: number; p75?: number; p90?: number; p99?: number };
+  recentThroughput?: { p50?: number; p75?: number; p90?: number; p99?: number };
 }
 
 let nextId = 1;
@@ -136,6 +139,14 @@ export function statsRow(modelId: string, provider: string, m: Measured): Recent
     failures_5m: m.failures ?? 0,
     latency_p50: m.latency ?? null,
     throughput_p50: m.throughput ?? null,
+    latency_5m_p50: m.recentLatency?.p50 ?? null,
+    latency_5m_p75: m.recentLatency?.p75 ?? null,
+    latency_5m_p90: m.recentLatency?.p90 ?? null,
+    latency_5m_p99: m.recentLatency?.p99 ?? null,
+    throughput_5m_p50: m.recentThroughput?.p50 ?? null,
+    throughput_5m_p75: m.recentThroughput?.p75 ?? null,
+    throughput_5m_p90: m.recentThroughput?.p90 ?? null,
+    throughput_5m_p99: m.recentThroughput?.p99 ?? null,
   };
 }
 

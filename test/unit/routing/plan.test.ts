@@ -725,6 +725,64 @@ describe("outage-aware routing: an endpoint failing in the last 30 s goes last (
   });
 });
 
+describe("preferred_max_latency / preferred_min_throughput (b3): soft, over the last 5 minutes", () => {
+  const catalog = catalogOf({
+    "m/p": [
+      // The cheapest is slow to its first token and slow to write; the others are quick.
+      {
+        provider: "cheap",
+        prompt: 1,
+        completion: 1,
+        measured: { recentLatency: { p50: 4_000, p90: 9_000 }, recentThroughput: { p50: 8, p90: 5 } },
+      },
+      {
+        provider: "mid",
+        prompt: 2,
+        completion: 2,
+        measured: { recentLatency: { p50: 400, p90: 2_500 }, recentThroughput: { p50: 90, p90: 60 } },
+      },
+      { provider: "unmeasured", prompt: 3, completion: 3 },
+    ],
+  });
+  const attempts = (provider: Record<string, unknown>, r = 0) =>
+    attemptsOf({ model: "m/p", provider }, catalog, { random: () => r });
+
+  it("moves an endpoint slower than preferred_max_latency (seconds, p50) behind the rest, not out", () => {
+    expect(attempts({ preferred_max_latency: 1 })).toEqual(["m/p@mid", "m/p@unmeasured", "m/p@cheap"]);
+  });
+
+  it("moves an endpoint below preferred_min_throughput (tokens/s, p50) behind the rest, not out", () => {
+    expect(attempts({ preferred_min_throughput: 50 })).toEqual(["m/p@mid", "m/p@unmeasured", "m/p@cheap"]);
+  });
+
+  it("reads each percentile given, and only those", () => {
+    // mid's p90 latency (2.5 s) is over 2 s: both measured endpoints are behind now.
+    expect(attempts({ preferred_max_latency: { p90: 2 } })).toEqual([
+      "m/p@unmeasured",
+      "m/p@cheap",
+      "m/p@mid",
+    ]);
+    expect(attempts({ preferred_max_latency: { p90: 10 } })[0]).toBe("m/p@cheap");
+  });
+
+  it("holds back no unmeasured endpoint, and draws only among those meeting the preference", () => {
+    for (const r of [0, 0.5, 0.999])
+      expect(attempts({ preferred_max_latency: 1 }, r).at(-1)).toBe("m/p@cheap");
+  });
+
+  it("comes before price in a sort, and after health", () => {
+    expect(attempts({ sort: "price", preferred_min_throughput: 50 })).toEqual([
+      "m/p@mid",
+      "m/p@unmeasured",
+      "m/p@cheap",
+    ]);
+  });
+
+  it("without a preference, the measurements change nothing", () => {
+    expect(attempts({ sort: "price" })).toEqual(["m/p@cheap", "m/p@mid", "m/p@unmeasured"]);
+  });
+});
+
 describe("sort by measured latency and throughput (b3): the endpoint_stats p50s over 30 minutes", () => {
   // Price order: half, cheap, mid, dear, three. Latency order: mid, dear, cheap.
   // Throughput order: cheap, dear, mid. `half` and `three` have no measurements.
