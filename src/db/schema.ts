@@ -196,6 +196,45 @@ export const authCodes = pgTable(
   ],
 );
 
+/**
+ * Bring-your-own-key provider credentials (API.md b12, OpenRouter's `/byok`), per account. The
+ * provider's key is stored only AES-256-GCM encrypted (src/byok/crypto.ts) under the Worker secret
+ * BYOK_ENCRYPTION_KEY: `keyCiphertext` is base64 of IV ‖ ciphertext ‖ tag; `label` is the masked
+ * snippet shown instead. `provider` is a catalog provider slug, deliberately without a foreign
+ * key: pruning a provider from the catalog must not delete users' keys (routing skips them).
+ */
+export const byokCredentials = pgTable(
+  "byok_credentials",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    provider: text("provider").notNull(),
+    keyCiphertext: text("key_ciphertext").notNull(),
+    label: text("label").notNull(),
+    name: text("name"),
+    /** Tried after the shared endpoints instead of before them. */
+    isFallback: boolean("is_fallback").notNull().default(false),
+    /** The provider's shared endpoints are removed for the models this credential applies to. */
+    isRequired: boolean("is_required").notNull().default(false),
+    /** The provider's shared endpoints are removed for every model. */
+    isByokOnly: boolean("is_byok_only").notNull().default(false),
+    /** Order within the provider, ascending. */
+    sortOrder: integer("sort_order").notNull().default(0),
+    disabled: boolean("disabled").notNull().default(false),
+    /** Allowlists; null = no restriction. */
+    allowedModels: text("allowed_models").array(),
+    allowedApiKeyHashes: text("allowed_api_key_hashes").array(),
+    allowedUserIds: text("allowed_user_ids").array(),
+    /** The user's own (unverified) zero-data-retention declaration; null inherits the provider's. */
+    declaredZdr: boolean("declared_zdr"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("byok_credentials_account_idx").on(t.accountId, t.provider, t.sortOrder)],
+);
+
 /** Spend per key per UTC day: daily/weekly/monthly usage and limit resets read ≤ 31 rows. */
 export const keyUsageDaily = pgTable(
   "key_usage_daily",
@@ -218,6 +257,8 @@ export type GenerationAttempt = {
   errorType?: string | undefined;
   message?: string | undefined;
   latencyMs: number;
+  /** Made with the user's own provider key. */
+  byok?: boolean | undefined;
 };
 
 /** What middle-out did to a request, when it ran. */
@@ -261,6 +302,10 @@ export const generations = pgTable(
     /** True when the provider sent no usage and the gateway counted the tokens itself. */
     usageEstimated: boolean("usage_estimated").notNull().default(false),
     totalCost: usd("total_cost").notNull().default("0"),
+    /** Served with the user's own provider key: `totalCost` is then the BYOK fee (b12). */
+    isByok: boolean("is_byok").notNull().default(false),
+    /** What the tokens cost at the endpoint's list price, for BYOK generations (b7); null otherwise. */
+    upstreamInferenceCost: usd("upstream_inference_cost"),
     latencyMs: integer("latency_ms"),
     generationTimeMs: integer("generation_time_ms"),
     timeToFirstTokenMs: integer("time_to_first_token_ms"),
