@@ -10,6 +10,11 @@ export interface Bindings {
   FIRST_BYTE_TIMEOUT_MS?: string;
   /** Milliseconds before a database read is abandoned (and stale data served, if any). */
   DB_TIMEOUT_MS?: string;
+  /**
+   * Secret: base64 of 32 random bytes, the AES-256-GCM key users' BYOK provider keys are
+   * encrypted under. Without it, adding a credential is refused and routing ignores BYOK.
+   */
+  BYOK_ENCRYPTION_KEY?: string;
   /** Optional Cloudflare Queue for usage records; without it records are written in waitUntil. */
   USAGE_QUEUE?: Queue<unknown>;
   [secret: string]: unknown;

@@ -7,12 +7,15 @@
  * The bounds assume Hyperdrive's own query cache is off (README, "Deploying to Cloudflare"): it
  * would add up to its max_age + stale_while_revalidate (60 + 15 s by default) to each.
  */
+
+import { BYOK_SECRET_NAME } from "../byok/crypto";
+import { unsealCredentials } from "../byok/unseal";
 import { buildSnapshot, type CatalogSnapshot } from "../catalog/snapshot";
 import { createDb, type Db } from "../db/client";
 import { describeDbError } from "../db/errors";
 import { readCatalog } from "../db/queries/catalog";
 import { type RecentEndpointStats, readRecentEndpointStats } from "../db/queries/endpoint-stats";
-import { type AccountMoney, findKeyRecord, type KeyRecord } from "../db/queries/keys";
+import { type AccountMoney, findKeyRecordWithByok, type KeyRecord } from "../db/queries/keys";
 import type { Bindings } from "../env";
 import { SwrCache, type SwrPolicy, withTimeout } from "./swr";
 
@@ -92,12 +95,16 @@ export function getKeyRecord(scope: RequestScope, hash: string): Promise<KeyReco
     hash,
     async () => {
       dbStats.queries += 1;
-      const record = await withTimeout(
-        findKeyRecord(createDb(scope.env.HYPERDRIVE.connectionString), hash),
+      const found = await withTimeout(
+        findKeyRecordWithByok(createDb(scope.env.HYPERDRIVE.connectionString), hash),
         dbTimeoutMs(scope.env),
         "key read",
       );
-      return record && shareAccountMoney(record);
+      if (!found) return null;
+      // The account's BYOK credentials come in the same row, decrypted once per load.
+      const byok = await unsealCredentials(found.sealed, scope.env[BYOK_SECRET_NAME]);
+      if (byok) found.record.byok = byok;
+      return shareAccountMoney(found.record);
     },
     policy(scope, Math.min(KEY_TTL_MS, ttlMs(scope.env))),
   );
@@ -125,6 +132,14 @@ export function shareAccountMoney(record: KeyRecord): KeyRecord {
 /** Called after this isolate changes a key, so its own next request sees the change at once. */
 export function forgetKey(hash: string): void {
   keyCache.delete(hash);
+}
+
+/**
+ * Called after this isolate changes an account's BYOK credentials: every cached key of the
+ * account carries them, so each is read again on its next request.
+ */
+export function forgetAccountKeys(accountId: string): void {
+  keyCache.deleteWhere((record) => record?.accountId === accountId);
 }
 
 /** Called after this isolate loads a catalog. */

@@ -132,6 +132,12 @@ export class SwrCache<K, V> {
     this.entries.delete(key);
   }
 
+  /** Drops every cached value `stale` picks (a rare admin write; it walks all entries). */
+  deleteWhere(stale: (value: V) => boolean): void {
+    this.epoch++;
+    for (const [key, entry] of this.entries) if (stale(entry.value)) this.entries.delete(key);
+  }
+
   clear(): void {
     this.epoch++;
     this.entries.clear();

@@ -1,7 +1,9 @@
-import { and, asc, desc, eq, gte, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, gte, inArray, sql } from "drizzle-orm";
+import type { ByokCredential } from "../../byok/credential";
 import { type Fixed, parseDecimal } from "../../usage/decimal";
 import type { Db } from "../client";
 import { accounts, apiKeys, keyUsageDaily } from "../schema";
+import { type SealedCredential, sealedCredentialsColumn, sealedCredentialsSchema } from "./byok";
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 
@@ -36,6 +38,11 @@ export interface AccountMoney {
  */
 export interface KeyRecord extends Omit<ApiKeyRow, "limit" | "usage"> {
   money: KeyMoney;
+  /**
+   * The account's usable BYOK credentials, decrypted (src/cache/routing-data.ts). Absent when it
+   * has none or BYOK is off, so a request without BYOK pays one property check for it.
+   */
+  byok?: readonly ByokCredential[] | undefined;
 }
 
 const today = sql`(now() at time zone 'utc')::date`;
@@ -43,25 +50,31 @@ const weekStart = sql`date_trunc('week', now() at time zone 'utc')::date`;
 const monthStart = sql`date_trunc('month', now() at time zone 'utc')::date`;
 
 /** The columns of a KeyRecord: the key, its account's balance, and ≤ 31 daily spend rows summed per period. */
+function selectedKeyColumns() {
+  return {
+    key: apiKeys,
+    accountCredits: accounts.credits,
+    accountUsage: accounts.usage,
+    usageDaily: sql<string>`coalesce(sum(${keyUsageDaily.usage}) filter (where ${keyUsageDaily.day} >= ${today}), 0)::text`,
+    usageWeekly: sql<string>`coalesce(sum(${keyUsageDaily.usage}) filter (where ${keyUsageDaily.day} >= ${weekStart}), 0)::text`,
+    usageMonthly: sql<string>`coalesce(sum(${keyUsageDaily.usage}) filter (where ${keyUsageDaily.day} >= ${monthStart}), 0)::text`,
+  };
+}
+
+/** The daily spend rows a key record sums: those of this week and this month. */
+function usageRowsOf() {
+  return and(
+    eq(keyUsageDaily.keyHash, apiKeys.hash),
+    gte(keyUsageDaily.day, sql`least(${weekStart}, ${monthStart})`),
+  );
+}
+
 function selectKeyRecords(db: Db) {
   return db
-    .select({
-      key: apiKeys,
-      accountCredits: accounts.credits,
-      accountUsage: accounts.usage,
-      usageDaily: sql<string>`coalesce(sum(${keyUsageDaily.usage}) filter (where ${keyUsageDaily.day} >= ${today}), 0)::text`,
-      usageWeekly: sql<string>`coalesce(sum(${keyUsageDaily.usage}) filter (where ${keyUsageDaily.day} >= ${weekStart}), 0)::text`,
-      usageMonthly: sql<string>`coalesce(sum(${keyUsageDaily.usage}) filter (where ${keyUsageDaily.day} >= ${monthStart}), 0)::text`,
-    })
+    .select(selectedKeyColumns())
     .from(apiKeys)
     .innerJoin(accounts, eq(accounts.id, apiKeys.accountId))
-    .leftJoin(
-      keyUsageDaily,
-      and(
-        eq(keyUsageDaily.keyHash, apiKeys.hash),
-        gte(keyUsageDaily.day, sql`least(${weekStart}, ${monthStart})`),
-      ),
-    )
+    .leftJoin(keyUsageDaily, usageRowsOf())
     .$dynamic();
 }
 
@@ -87,6 +100,26 @@ export async function findKeyRecord(db: Db, hash: string): Promise<KeyRecord | n
   const rows = await selectKeyRecords(db).where(eq(apiKeys.hash, hash)).groupBy(apiKeys.hash, accounts.id);
   const row = rows[0];
   return row ? toKeyRecord(row) : null;
+}
+
+/**
+ * `findKeyRecord` for the key cache: the same one round trip, plus the account's enabled BYOK
+ * credentials, still sealed (decrypting needs the Worker's secret, which the cache holds).
+ */
+export async function findKeyRecordWithByok(
+  db: Db,
+  hash: string,
+): Promise<{ record: KeyRecord; sealed: SealedCredential[] } | null> {
+  const rows = await db
+    .select({ ...selectedKeyColumns(), byok: sealedCredentialsColumn(accounts.id) })
+    .from(apiKeys)
+    .innerJoin(accounts, eq(accounts.id, apiKeys.accountId))
+    .leftJoin(keyUsageDaily, usageRowsOf())
+    .where(eq(apiKeys.hash, hash))
+    .groupBy(apiKeys.hash, accounts.id);
+  const row = rows[0];
+  if (!row) return null;
+  return { record: toKeyRecord(row), sealed: sealedCredentialsSchema.parse(row.byok) ?? [] };
 }
 
 /**
@@ -135,6 +168,20 @@ export async function deleteKey(db: Db, hash: string): Promise<boolean> {
 export async function keyExists(db: Db, hash: string): Promise<boolean> {
   const rows = await db.select({ hash: apiKeys.hash }).from(apiKeys).where(eq(apiKeys.hash, hash)).limit(1);
   return rows.length > 0;
+}
+
+/** How many of `hashes` are API keys of the account (each counted once). */
+export async function countAccountKeys(
+  db: Db,
+  accountId: string,
+  hashes: readonly string[],
+): Promise<number> {
+  if (hashes.length === 0) return 0;
+  const rows = await db
+    .select({ n: count() })
+    .from(apiKeys)
+    .where(and(eq(apiKeys.accountId, accountId), inArray(apiKeys.hash, [...hashes])));
+  return rows[0]?.n ?? 0;
 }
 
 export async function accountExists(db: Db, id: string): Promise<boolean> {
