@@ -12,10 +12,12 @@ import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { type Context, Hono } from "hono";
 import { getPath } from "hono/utils/url";
 import { type AuthedEnv, requestScope, requireApiKey } from "../auth/middleware";
+import { userIdOf } from "../auth/pkce";
 import { dbStats, getCatalog } from "../cache/routing-data";
 import type { AppEnv, Bindings } from "../env";
 import { GatewayError } from "../errors";
 import { adapterFor } from "../providers/registry";
+import { withByokAttempts } from "../routing/byok";
 import { endpointHealth } from "../routing/endpoint-health";
 import { executeCompletion, executeStream, type ServedStream } from "../routing/execute";
 import { type Attempt, planRoute } from "../routing/plan";
@@ -155,6 +157,16 @@ export async function chatCompletions(c: Context<AuthedEnv>): Promise<Response> 
     health: endpointHealth,
     now: startedAt,
   });
+  // BYOK (b10, b12): an account with credentials gets its own attempts around the shared ones;
+  // any other request pays this one property check.
+  const key = c.var.key;
+  if (key.byok !== undefined) {
+    plan.attempts = withByokAttempts(plan.attempts, key.byok, {
+      apiKeyHash: key.hash,
+      userId: userIdOf(key.accountId),
+      zdr: request.provider?.zdr === true,
+    });
+  }
   if (plan.attempts.length === 0) throw run.noEndpointsError(plan, catalog, request);
   if (routerMetadataRequested(c.req.raw.headers)) run.reportRouting(plan.attempts, routingStrategy(request));
 

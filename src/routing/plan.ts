@@ -3,6 +3,7 @@
  * attempts the gateway will try (API.md b3, b4, b10). Pure and deterministic given `random`,
  * so it is tested table-style; execution (I/O, fallback) is `execute.ts`.
  */
+import type { ByokCredential } from "../byok/credential";
 import type { EndpointMeasure } from "../catalog/measured";
 import type { CatalogSnapshot } from "../catalog/snapshot";
 import type { EndpointRow, ModelRow, ProviderRow } from "../db/queries/catalog";
@@ -20,6 +21,8 @@ export interface Attempt {
   model: ModelRow;
   endpoint: EndpointRow;
   provider: ProviderRow;
+  /** Set on attempts made with the user's own provider key (routing/byok.ts); absent on shared ones. */
+  byok?: ByokCredential | undefined;
 }
 
 /** Why endpoints were left out, in OpenRouter's `excluded_by` vocabulary. */
