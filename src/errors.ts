@@ -72,6 +72,11 @@ export interface GatewayErrorMeta {
    * as `provider_responses` (routing/execute.ts). Never sent to the client.
    */
   attempts?: GenerationAttempt[] | undefined;
+  /**
+   * A provider refused the user's own (BYOK) key: retryable for routing, but no sign that the
+   * endpoint is failing, so execution does not mark its health.
+   */
+  userKeyRefused?: boolean | undefined;
   /** Anything else to put under `error.metadata` (previous_errors, model, …). */
   extra?: Record<string, unknown> | undefined;
   cause?: unknown;

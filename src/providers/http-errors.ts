@@ -60,7 +60,7 @@ export function providerError(init: ProviderErrorInit): GatewayError {
   // request's, and stays a 403; any other 401/403 refuses this gateway's credentials.
   const raw = redactSecrets(init.bodyText, known).slice(0, 4000);
   if ((init.status === 401 || init.status === 403) && !CONTENT_REFUSALS.has(init.type ?? ""))
-    return credentialsRefused(init, message, raw);
+    return init.target.byok ? userKeyRefused(init, message, raw) : credentialsRefused(init, message, raw);
   const type =
     init.type ??
     (init.status === 400 && init.message && looksLikeContextLengthError(init.message)
@@ -72,6 +72,7 @@ export function providerError(init: ProviderErrorInit): GatewayError {
     retryAfter: parseRetryAfter(init.headers),
     providerCode: init.providerCode,
     retryable: init.retryable,
+    ...(init.target.byok ? { extra: { is_byok: true } } : {}),
   });
 }
 
@@ -80,7 +81,7 @@ export function providerError(init: ProviderErrorInit): GatewayError {
  * enabled, a region): the gateway's configuration is at fault, never the client's key. Another
  * provider may serve the request; if none does, the client gets a 502 — not a 401 or 403 that its
  * SDK would report as a bad or under-privileged API key. The provider's code and body stay in
- * the metadata for the operator. (BYOK, when it comes, is the exception: the key is the user's.)
+ * the metadata for the operator. With BYOK the key is the user's: see `userKeyRefused`.
  */
 function credentialsRefused(init: ProviderErrorInit, message: string, raw: string): GatewayError {
   const name = init.target.provider.name;
@@ -93,6 +94,30 @@ function credentialsRefused(init: ProviderErrorInit, message: string, raw: strin
       raw,
       providerCode: init.providerCode,
       retryable: true,
+    },
+  );
+}
+
+/**
+ * The provider refused the user's own key (BYOK): the user can fix this, so the status stays the
+ * provider's 401/403 and the message says whose key it was. Retryable, so routing still falls
+ * through to the next attempt (the shared endpoint, another credential); it reaches the client
+ * only when no later attempt did better. `userKeyRefused` keeps the endpoint's health untouched:
+ * one user's bad key says nothing about the provider (routing/execute.ts).
+ */
+function userKeyRefused(init: ProviderErrorInit, message: string, raw: string): GatewayError {
+  const name = init.target.provider.name;
+  return new GatewayError(
+    init.status,
+    init.status === 401 ? "authentication" : "permission_denied",
+    `${name} refused your own provider key (BYOK, ${init.status}): ${message}`,
+    {
+      provider: name,
+      raw,
+      providerCode: init.providerCode,
+      retryable: true,
+      userKeyRefused: true,
+      extra: { is_byok: true },
     },
   );
 }

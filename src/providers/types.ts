@@ -41,6 +41,11 @@ export interface Target {
   apiKey: string | undefined;
   /** Other secrets named in the provider's config (e.g. Bedrock's secret access key). */
   secret(name: string): string | undefined;
+  /**
+   * True when `apiKey` is the user's own (BYOK): a provider refusing it refuses the user's key,
+   * not the gateway's configuration (providers/http-errors.ts).
+   */
+  byok?: boolean | undefined;
 }
 
 export interface UpstreamRequest {

@@ -132,6 +132,14 @@ function asGatewayError(error: unknown, target: Target, what: string): GatewayEr
   });
 }
 
+/**
+ * Whose Retry-After an attempt waits for: the provider's, or with BYOK the user's key's — a
+ * rate limit on one user's key does not hold back the shared key, nor the other way round.
+ */
+function retryScope(attempt: Attempt): string {
+  return attempt.byok ? `${attempt.provider.slug}#${attempt.byok.id}` : attempt.provider.slug;
+}
+
 /** The shared loop; `run` performs one attempt and may throw or return an error outcome. */
 async function loop<T>(
   attempts: readonly Attempt[],
@@ -161,7 +169,7 @@ async function loop<T>(
       if (prepared.type === "context_length_exceeded") skipped = prepared;
       continue;
     }
-    const wait = (retryAt.get(attempt.provider.slug) ?? 0) - now();
+    const wait = (retryAt.get(retryScope(attempt)) ?? 0) - now();
     if (wait > MAX_RETRY_AFTER_WAIT_MS) continue;
     if (wait > 0) await sleep(wait);
 
@@ -186,6 +194,7 @@ async function loop<T>(
       status: outcome.ok ? 200 : outcome.error.status,
       latencyMs: now() - started,
     };
+    if (attempt.byok) entry.byok = true;
     if (outcome.ok) {
       deps.health?.succeeded(attempt.endpoint.id);
       log.push(entry);
@@ -194,11 +203,11 @@ async function loop<T>(
     const error = outcome.error;
     // An availability failure (5xx, 408, 429, unreachable, cut short) says the endpoint is
     // failing; a refusal of this request (any other 4xx) says nothing about it.
-    if (error.retryable) deps.health?.failed(attempt.endpoint.id, now());
+    if (error.retryable && !error.meta.userKeyRefused) deps.health?.failed(attempt.endpoint.id, now());
     log.push({ ...entry, errorType: error.type, message: error.message });
     failures.push(error);
     if (error.meta.retryAfter !== undefined)
-      retryAt.set(attempt.provider.slug, now() + error.meta.retryAfter * 1000);
+      retryAt.set(retryScope(attempt), now() + error.meta.retryAfter * 1000);
     // A refusal of the request itself (a 4xx, a context too long) would come again from this
     // model's other providers, so they are skipped; the next model of `models` may take it
     // (API.md b4: the `models` fallback triggers on any error). With one model, it is the answer.
