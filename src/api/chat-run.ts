@@ -27,6 +27,7 @@ import type { ChatRequest } from "../schema/chat-request";
 import type { RouterMetadata, RoutingStrategy } from "../schema/router-metadata";
 import { compressionRequested, fitToContext } from "../transforms";
 import type { HealingReport } from "../transforms/response-healing";
+import { byokFeePrices } from "../usage/byok-fee";
 import { endpointPrices, isFree, priceUsage, readsCacheCheaper } from "../usage/cost";
 import { formatDecimal, toNumber } from "../usage/decimal";
 import { freeTierLimiter } from "../usage/free-tier";
@@ -142,7 +143,8 @@ export class ChatRun implements StickySource {
       return contextLengthError(attempt, promptTokens, maxTokens);
     }
 
-    const prices = endpointPrices(endpoint);
+    // BYOK: the user pays the provider; the gateway holds and charges only its fee (b12).
+    const prices = attempt.byok ? byokFeePrices(endpointPrices(endpoint)) : endpointPrices(endpoint);
     const free = isFree(prices);
     if (free) {
       const now = Date.now();
@@ -166,7 +168,11 @@ export class ChatRun implements StickySource {
     }
     if (spend.clampMaxTokens !== undefined) req = { ...req, max_tokens: spend.clampMaxTokens };
 
-    const apiKey = provider.apiKeyEnv ? secretOf(env, provider.apiKeyEnv) : undefined;
+    const apiKey = attempt.byok
+      ? attempt.byok.apiKey
+      : provider.apiKeyEnv
+        ? secretOf(env, provider.apiKeyEnv)
+        : undefined;
     if (provider.apiKeyEnv && !apiKey) {
       return new GatewayError(
         503,
@@ -197,6 +203,7 @@ export class ChatRun implements StickySource {
       },
       apiKey,
       secret: (name) => secretOf(env, name),
+      byok: attempt.byok !== undefined,
     };
     return { request: req, target };
   }
@@ -318,12 +325,14 @@ export class ChatRun implements StickySource {
     // A provider that breaks a stream off after its first content (an in-band error, a cut
     // connection) is failing as surely as one that fails before it (b10 outages).
     if (outcome.error?.retryable && !outcome.cancelled) this.health.failed(attempt.endpoint.id, Date.now());
-    const prices = endpointPrices(attempt.endpoint);
+    const listPrices = endpointPrices(attempt.endpoint);
+    const byok = attempt.byok !== undefined;
+    const prices = byok ? byokFeePrices(listPrices) : listPrices;
     if (
       this.conversation !== undefined &&
       !outcome.error &&
       !outcome.cancelled &&
-      readsCacheCheaper(prices)
+      readsCacheCheaper(listPrices)
     ) {
       // b10: a success refreshes stickiness; a cache hit, or any success in a session, starts it.
       const starts =
@@ -334,6 +343,8 @@ export class ChatRun implements StickySource {
     // Zero-completion insurance (API.md b12): nothing is charged for an error or an empty answer.
     const charged = !outcome.error && usage.completion_tokens > 0;
     const cost = charged ? priceUsage(usage, prices) : { total: 0n, prompt: 0n, completion: 0n };
+    // BYOK (b7): what the provider bills the user's key for these tokens, at the list price.
+    const upstream = byok ? priceUsage(usage, listPrices) : undefined;
     // The hold becomes the spend in one step, so no request in between sees neither.
     this.endHold();
     if (charged) applySpend(this.init.key, cost.total);
@@ -370,6 +381,8 @@ export class ChatRun implements StickySource {
       tokensCacheWrite: usage.prompt_tokens_details?.cache_write_tokens ?? 0,
       usageEstimated: estimated,
       totalCost: formatDecimal(cost.total),
+      isByok: byok,
+      upstreamInferenceCost: upstream ? formatDecimal(upstream.total) : null,
       latencyMs: now - this.init.startedAt,
       generationTimeMs: now - served.sentAt,
       timeToFirstTokenMs: (outcome.firstContentAt ?? served.firstByteAt) - this.init.startedAt,
@@ -397,11 +410,11 @@ export class ChatRun implements StickySource {
         image_tokens: usage.completion_tokens_details?.image_tokens ?? 0,
       },
       cost: toNumber(cost.total),
-      is_byok: false,
+      is_byok: byok,
       cost_details: {
-        upstream_inference_cost: null,
-        upstream_inference_prompt_cost: toNumber(cost.prompt),
-        upstream_inference_completions_cost: toNumber(cost.completion),
+        upstream_inference_cost: upstream ? toNumber(upstream.total) : null,
+        upstream_inference_prompt_cost: toNumber((upstream ?? cost).prompt),
+        upstream_inference_completions_cost: toNumber((upstream ?? cost).completion),
       },
       ...(estimated ? { estimated: true } : {}),
     };

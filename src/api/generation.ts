@@ -145,8 +145,8 @@ function present(g: GenerationRecord, providerName: ProviderNames): z.infer<type
     total_cost: cost,
     total_cost_usd: g.totalCost.replace(/\.?0+$/, "") || "0",
     usage: cost,
-    is_byok: false,
-    upstream_inference_cost: null,
+    is_byok: g.isByok,
+    upstream_inference_cost: g.upstreamInferenceCost === null ? null : Number(g.upstreamInferenceCost),
     latency: g.latencyMs,
     generation_time: g.generationTimeMs,
     time_to_first_token: g.timeToFirstTokenMs,
@@ -157,7 +157,7 @@ function present(g: GenerationRecord, providerName: ProviderNames): z.infer<type
       ...(a.errorType ? { error_type: a.errorType } : {}),
       ...(a.message ? { message: a.message } : {}),
       latency: a.latencyMs,
-      is_byok: false,
+      is_byok: a.byok === true,
     })),
     compression: g.compression
       ? {

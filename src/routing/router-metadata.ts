@@ -69,7 +69,7 @@ export function buildRouterMetadata(input: RouterMetadataInput): RouterMetadata 
     region: null,
     summary: `available=${available.length}, selected=${served.provider.name}`,
     attempt: attempts.length,
-    is_byok: false,
+    is_byok: served.byok !== undefined,
     endpoints: { total: available.length, available },
     attempts,
     pipeline,
