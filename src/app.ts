@@ -7,6 +7,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { activityApi } from "./api/activity";
 import { authKeysApi } from "./api/auth-keys";
 import { mountAuthPage } from "./api/auth-page";
+import { byokApi } from "./api/byok";
 import { mountChatCompletions } from "./api/chat-completions";
 import { apiCors } from "./api/cors";
 import { databaseDeadline } from "./api/database-deadline";
@@ -32,6 +33,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route("/api/v1", generationApi);
   app.route("/api/v1", activityApi);
   app.route("/api/v1", keysApi);
+  app.route("/api/v1", byokApi);
   app.route("/api/v1", keyApi);
   app.route("/api/v1", modelsApi);
   app.route("/api/v1", modelApi);

@@ -276,6 +276,16 @@ export function dialectMock(f: DialectFlavor): MockHandler {
     const body = parseBody(req.bodyText);
     const model = f.resolveModel(req, body, res);
     if (model === undefined) return;
+    // A key containing `refused` is refused as OpenAI refuses a wrong key: 401, the key quoted
+    // back (partly) in the message — what BYOK's redaction and fallback are tested against.
+    const bearer = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ""))?.[1];
+    if (bearer?.includes("refused")) {
+      return sendError(res, 401, {
+        message: `Incorrect API key provided: ${bearer}. You can find your API key at https://platform.openai.com/account/api-keys.`,
+        type: "invalid_request_error",
+        code: "invalid_api_key",
+      });
+    }
     switch (scenarioOf(model)) {
       case "fail-500":
         return sendError(res, 500, {

@@ -21,6 +21,7 @@ import {
   renderWorkerdConfig,
   workerdBinary,
 } from "../../../scripts/lib/workerd-config.ts";
+import { generateByokSecret } from "../../../src/byok/crypto.ts";
 
 export interface GatewayOptions {
   /** Postgres URL for the HYPERDRIVE binding (e.g. `inject("databaseUrl")` or a `freshDatabase`). */
@@ -49,6 +50,8 @@ export interface Gateway {
 }
 
 const LOG_DIR = join(tmpdir(), "switchyard-e2e-logs");
+/** The BYOK secret of every gateway this test process starts (one process, one database per file). */
+export const TEST_BYOK_SECRET = generateByokSecret();
 const START_TIMEOUT_MS = 30_000;
 const running = new Set<ChildProcess>();
 let bundle: Promise<string> | undefined;
@@ -104,7 +107,8 @@ async function launch(
       databaseUrl: opts.databaseUrl,
       compatibilityDate: settings.compatibilityDate,
       compatibilityFlags: settings.compatibilityFlags,
-      text: { ...settings.vars, ...opts.vars },
+      // BYOK on, as `npm start` has it; `vars: { BYOK_ENCRYPTION_KEY: "" }` turns it off.
+      text: { BYOK_ENCRYPTION_KEY: TEST_BYOK_SECRET, ...settings.vars, ...opts.vars },
       fromEnvironment: [],
     }),
     { mode: 0o600 },
