@@ -5,11 +5,13 @@
  * embedded Postgres), writes a workerd config under DATA_DIR/workerd and runs `workerd serve`.
  *
  * Env: PORT (8787), HOST (127.0.0.1), DATABASE_URL, provider secrets (`*_API_KEY`, `AWS_*`,
- * the catalog's `apiKeyEnv` names) from the environment or `.dev.vars`.
+ * the catalog's `apiKeyEnv` names) from the environment or `.dev.vars`; BYOK_ENCRYPTION_KEY from
+ * there too, else the one `.data/state.json` keeps for the database.
  */
 import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { BYOK_SECRET_NAME } from "../src/byok/crypto.ts";
 import { exitWithError, prepareLocalSetup, superviseGateway } from "./lib/bootstrap.ts";
 import { ensureBundle } from "./lib/bundle.ts";
 import { DATA_DIR } from "./lib/paths.ts";
@@ -33,13 +35,17 @@ const settings = readWranglerSettings();
 const devVars = readDevVars();
 const text: Record<string, string> = { ...settings.vars };
 const secrets: Record<string, string> = {};
+// BYOK works out of the box: the secret kept for this database, unless the operator set one.
+secrets[BYOK_SECRET_NAME] = setup.byokSecret;
+const isSecret = (name: string) =>
+  name === BYOK_SECRET_NAME || isProviderSecretName(name, setup.apiKeyEnvNames);
 for (const [name, value] of Object.entries(devVars)) {
-  if (isProviderSecretName(name, setup.apiKeyEnvNames)) secrets[name] = value;
+  if (isSecret(name)) secrets[name] = value;
   else text[name] = value;
 }
 for (const [name, value] of Object.entries(process.env)) {
   if (value === undefined) continue;
-  if (isProviderSecretName(name, setup.apiKeyEnvNames)) secrets[name] = value;
+  if (isSecret(name)) secrets[name] = value;
   else if (name in settings.vars) text[name] = value;
 }
 

@@ -11,6 +11,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import { join } from "node:path";
 import { count } from "drizzle-orm";
 import { generateApiKey, hashApiKey, keyLabel } from "../../src/auth/api-key.ts";
+import { generateByokSecret } from "../../src/byok/crypto.ts";
 import { type LoadReport, loadCatalog } from "../../src/catalog/load.ts";
 import { parseCatalog } from "../../src/catalog/parse.ts";
 import { createDb, type Db } from "../../src/db/client.ts";
@@ -37,6 +38,8 @@ export interface LocalSetup {
   embedded: EmbeddedPostgres | null;
   devKey: string | undefined;
   adminToken: string;
+  /** The BYOK_ENCRYPTION_KEY kept for this database (an operator's own setting overrides it at run time). */
+  byokSecret: string;
   /** The default catalog's load report when it was loaded by this start. */
   catalogLoaded: LoadReport | null;
   /** Distinct `apiKeyEnv` names in the catalog: the provider secrets the Worker may read. */
@@ -84,6 +87,7 @@ export async function prepareLocalSetup(opts: SetupOptions): Promise<LocalSetup>
       const adminToken = await ensureKey(db, keys.adminToken, { name: "admin", management: true });
       if (devKey) keys.devKey = devKey;
       keys.adminToken = adminToken;
+      keys.byokEncryptionKey ??= generateByokSecret();
       writeState(state);
       const catalog = await readCatalog(db);
       const apiKeyEnvNames = [
@@ -96,6 +100,7 @@ export async function prepareLocalSetup(opts: SetupOptions): Promise<LocalSetup>
         embedded,
         devKey,
         adminToken,
+        byokSecret: keys.byokEncryptionKey,
         catalogLoaded,
         apiKeyEnvNames: apiKeyEnvNames.sort(),
         exampleModel,

@@ -14,6 +14,11 @@ export const STATE_FILE = join(DATA_DIR, "state.json");
 export interface LocalKeys {
   devKey?: string;
   adminToken?: string;
+  /**
+   * BYOK_ENCRYPTION_KEY for this database's users' provider keys: generated once, because the
+   * stored keys can only be read back under the secret they were sealed with.
+   */
+  byokEncryptionKey?: string;
 }
 
 export interface LocalState extends LocalKeys {
