@@ -1,18 +1,20 @@
 /**
  * The hot path: a warm request makes no database round trip before it calls the provider,
  * routing survives a database outage on the data it last read, usage written during the outage
- * is not lost, and a revoked key stops working within the documented bound. Postgres is reached
+ * is not lost, and a revoked key stops working within the documented bound. An account with BYOK
+ * credentials is warm the same way: its decrypted keys come with the cached key record. Postgres is reached
  * through a TCP proxy that counts connections and can refuse or black-hole them.
  */
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { generateApiKey, hashApiKey, keyLabel } from "../../src/auth/api-key";
+import { byokCipherKey, encryptSecret, maskKey } from "../../src/byok/crypto";
 import { insertKey } from "../../src/db/queries/keys";
 import { freshDatabase } from "./support/fresh-database";
 import { type ProxyMode, startTcpProxy, type TcpProxy, viaProxy } from "./support/tcp-proxy";
 import { createKey, MOCK_SECRETS, seed } from "./support/test-catalog";
-import { type Gateway, startGateway } from "./support/workerd";
+import { type Gateway, startGateway, TEST_BYOK_SECRET } from "./support/workerd";
 
 const mockUrl = inject("mockProvidersUrl");
 
@@ -122,6 +124,56 @@ describe("a warm request", () => {
       const calledAt = await mockReceivedAt(marker);
       const before = s.proxy.connections.filter((t) => t >= sentAt && t <= calledAt);
       expect(before).toEqual([]);
+    }
+  });
+});
+
+/** A credential for the account of key `hash`, sealed as the API seals it (the gateway's test secret). */
+async function addByokCredential(dbUrl: string, hash: string, providerKey: string): Promise<void> {
+  const cipherKey = byokCipherKey(TEST_BYOK_SECRET);
+  if (!cipherKey) throw new Error("the test BYOK secret is unusable");
+  const sealed = await encryptSecret(await cipherKey, providerKey);
+  const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
+  try {
+    await sql`insert into byok_credentials (account_id, provider, key_ciphertext, label)
+      select account_id, 'mock-openai', ${sealed}, ${maskKey(providerKey)} from api_keys where hash = ${hash}`;
+  } finally {
+    await sql.end();
+  }
+}
+
+async function keysReceivedFor(marker: string): Promise<string[]> {
+  const list = (await (await fetch(`${mockUrl}/__requests?model=${marker}`)).json()) as {
+    headers: Record<string, string>;
+  }[];
+  return list.map((r) => String(r.headers.authorization).replace(/^Bearer /, ""));
+}
+
+describe("a warm BYOK request", () => {
+  let s: Setup;
+  const userKey = "sk-byok-hot-path-0123456789";
+  beforeAll(async () => {
+    s = await setup("warm_byok", {});
+  }, 180_000);
+  afterAll(() => teardown(s));
+
+  it("uses the user's key from the key cache, with no database round trip", async () => {
+    const k = await createKey(s.db.url, "1", "byok");
+    await addByokCredential(s.db.url, k.hash, userKey);
+    expect((await chat(s, "cold", {}, k.key)).status).toBe(200);
+    await eventually(async () => (await generationCount(s.db.url)) >= 1, 10_000, "the first record");
+
+    for (const [i, stream] of [false, true].entries()) {
+      await eventually(async () => (await generationCount(s.db.url)) >= i + 1, 10_000, "the previous record");
+      const marker = `warm-byok-${stream}-${Date.now()}`;
+      const sentAt = Date.now();
+      const res = await chat(s, marker, { stream }, k.key);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("server-timing")).toMatch(/db;desc="0 queries"/);
+      await res.text();
+      expect(await keysReceivedFor(marker)).toEqual([userKey]);
+      const calledAt = await mockReceivedAt(marker);
+      expect(s.proxy.connections.filter((t) => t >= sentAt && t <= calledAt)).toEqual([]);
     }
   });
 });
