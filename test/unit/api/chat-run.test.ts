@@ -14,6 +14,7 @@ import { emptyOutcome } from "../../../src/routing/respond";
 import { parseDecimal } from "../../../src/usage/decimal";
 import { inFlightSpend, NOTHING_HELD } from "../../../src/usage/in-flight";
 import { collectGarbage } from "../../support/gc";
+import { credential } from "../byok/credential-rows";
 import { catalogOf, chat } from "../routing/catalog-rows";
 
 describe("ChatRun", () => {
@@ -326,5 +327,71 @@ describe("ChatRun.settleStream tells endpoint health how a served stream ended (
     expect(
       settle({ cancelled: true, error: new GatewayError(502, "provider_unavailable", "cut") }).size,
     ).toBe(0);
+  });
+});
+
+describe("ChatRun with the user's own provider key (BYOK, API.md b12)", () => {
+  // $1 per million tokens each way; the provider's shared key is a secret this env does not have.
+  const catalog = catalogOf({ "m/a": [{ provider: "p1" }] });
+  const [shared] = attemptsOf(catalog, "m/a");
+  const provider = { ...shared!.provider, apiKeyEnv: "P1_API_KEY" };
+  const byok: Attempt = {
+    ...shared!,
+    provider,
+    byok: credential({ id: "cred-1", provider: "p1", apiKey: "sk-users-own-key-0001" }),
+  };
+  const request = chat({ model: "m/a", messages: [{ role: "user", content: "hi" }], max_tokens: 1000 });
+  const env = { USAGE_QUEUE: { sendBatch: async () => {} } } as unknown as RequestScope["env"];
+  const newRun = (accountId: string) =>
+    new ChatRun({
+      request,
+      key: keyWith100(accountId, `${accountId}-key`),
+      env,
+      scope: { env },
+      promptTokens: 10,
+      id: "gen-byok",
+      startedAt: Date.now(),
+      headers: new Headers(),
+    });
+
+  it("gives the adapter the user's key, marked as the user's, without needing the gateway's", () => {
+    const prepared = newRun("acc-byok-key").prepare(byok, request);
+    if (!("target" in prepared)) throw prepared;
+    expect(prepared.target).toMatchObject({ apiKey: "sk-users-own-key-0001", byok: true });
+    // The same endpoint without BYOK is not configured here.
+    expect(newRun("acc-byok-key").prepare({ ...shared!, provider }, request)).toBeInstanceOf(GatewayError);
+  });
+
+  it("holds the 5% fee of the worst case, not the list price", () => {
+    const run = newRun("acc-byok-hold");
+    run.prepare(byok, request);
+    // List price of 10 prompt + 1,000 completion tokens: $0.00101; 5% of it.
+    expect(inFlightSpend.held("acc-byok-hold", "acc-byok-hold-key").account).toBe(parseDecimal("0.0000505"));
+    run.recordFailure(new Error("failed"));
+  });
+
+  it("charges the fee and reports the list price as upstream_inference_cost (b7)", () => {
+    const run = newRun("acc-byok-settle");
+    run.prepare(byok, request);
+    const usage = run.settle({ attempt: byok, log: [], sentAt: Date.now(), firstByteAt: Date.now() }, {
+      choices: [
+        {
+          index: 0,
+          message: { role: "assistant", content: "hello" },
+          finish_reason: "stop",
+          native_finish_reason: "stop",
+        },
+      ],
+      usage: { prompt_tokens: 10, completion_tokens: 100, total_tokens: 110 },
+    } as unknown as Parameters<ChatRun["settle"]>[1]);
+    expect(usage).toMatchObject({
+      is_byok: true,
+      cost: 0.0000055,
+      cost_details: {
+        upstream_inference_cost: 0.00011,
+        upstream_inference_prompt_cost: 0.00001,
+        upstream_inference_completions_cost: 0.0001,
+      },
+    });
   });
 });

@@ -20,6 +20,7 @@ import { UpstreamEchoes } from "../../../src/routing/upstream-echo";
 import { testTarget } from "../../conformance/adapter-suite";
 import { fixtureBytes, fixtureJson, sseFromJsonl } from "../../conformance/fixtures";
 import { collectGarbage } from "../../support/gc";
+import { credential } from "../byok/credential-rows";
 import { catalogOf, chat } from "./catalog-rows";
 
 const catalog = catalogOf({
@@ -685,5 +686,59 @@ describe("debug.echo_upstream_body: the bodies sent, one per attempt", () => {
     const echoes = new UpstreamEchoes();
     await executeCompletion(attempts("m/a@p1"), deps(fetch, { echoes }));
     expect(echoes.take()).toEqual([]);
+  });
+});
+
+describe("BYOK attempts (the user's own provider key)", () => {
+  const USER_KEY = "sk-users-own-key-0123456789";
+  const byokAttempt = (id: string): Attempt => ({
+    ...attempt(id),
+    byok: credential({ id: "cred-1", provider: id.split("@")[1]!, apiKey: USER_KEY }),
+  });
+  const byokDeps = (fetch: typeof globalThis.fetch, overrides: Partial<ExecuteDeps> = {}) =>
+    deps(fetch, {
+      prepare: (a): Prepared => ({
+        request: chat({ model: a.modelId }),
+        target: a.byok ? { ...targetOf(a), apiKey: a.byok.apiKey, byok: true } : targetOf(a),
+      }),
+      ...overrides,
+    });
+  const refused = () => fail(401, `Incorrect API key provided: ${USER_KEY}`);
+
+  it("a refused user key falls through to the shared key, and says nothing against the endpoint", async () => {
+    const { fetch, calls } = scripted({ p1: [refused(), ok()] });
+    const reports: string[] = [];
+    const health = {
+      succeeded: () => void reports.push("ok"),
+      failed: () => void reports.push("failed"),
+    };
+    const served = await executeCompletion(
+      [byokAttempt("m/a@p1"), attempt("m/a@p1")],
+      byokDeps(fetch, { health }),
+    );
+    expect(calls).toEqual(["p1", "p1"]);
+    expect(served.attempt.byok).toBeUndefined();
+    expect(served.log.map((e) => [e.status, e.byok === true])).toEqual([
+      [401, true],
+      [200, false],
+    ]);
+    expect(reports).toEqual(["ok"]);
+  });
+
+  it("when the user's key was the only way, the error says it was the user's key, without showing it", async () => {
+    const { fetch } = scripted({ p1: [refused()] });
+    const err = await failure(executeCompletion([byokAttempt("m/a@p1")], byokDeps(fetch)));
+    expect(err).toMatchObject({ status: 401, type: "authentication" });
+    expect(err.message).toMatch(/^P1 refused your own provider key \(BYOK, 401\)/);
+    expect(err.toErrorObject().metadata).toMatchObject({ is_byok: true });
+    expect(JSON.stringify(err.toErrorObject())).not.toContain(USER_KEY.slice(0, 14));
+  });
+
+  it("a rate limit on the user's key does not hold back the shared key", async () => {
+    const { fetch, calls } = scripted({ p1: [fail(429, "slow down", { "retry-after": "5" }), ok()] });
+    const d = byokDeps(fetch);
+    await executeCompletion([byokAttempt("m/a@p1"), attempt("m/a@p1")], d);
+    expect(calls).toEqual(["p1", "p1"]);
+    expect(d.slept).toEqual([]);
   });
 });
