@@ -18,7 +18,9 @@ CREATE TABLE "byok_credentials" (
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+ALTER TABLE "api_keys" ADD COLUMN "byok_usage" numeric(38, 12) DEFAULT '0' NOT NULL;--> statement-breakpoint
 ALTER TABLE "generations" ADD COLUMN "is_byok" boolean DEFAULT false NOT NULL;--> statement-breakpoint
 ALTER TABLE "generations" ADD COLUMN "upstream_inference_cost" numeric(38, 12);--> statement-breakpoint
+ALTER TABLE "key_usage_daily" ADD COLUMN "byok_usage" numeric(38, 12) DEFAULT '0' NOT NULL;--> statement-breakpoint
 ALTER TABLE "byok_credentials" ADD CONSTRAINT "byok_credentials_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "byok_credentials_account_idx" ON "byok_credentials" USING btree ("account_id","provider","sort_order");

@@ -34,7 +34,7 @@ import { freeTierLimiter } from "../usage/free-tier";
 import { inFlightSpend, type Reservation } from "../usage/in-flight";
 import type { GenerationRow } from "../usage/record";
 import { recordGeneration } from "../usage/sink";
-import { applySpend, checkSpend } from "../usage/spend";
+import { applyByokSpend, applySpend, checkSpend } from "../usage/spend";
 import { CORS_HEADERS } from "./cors";
 
 export interface ChatRunInit {
@@ -348,6 +348,7 @@ export class ChatRun implements StickySource {
     // The hold becomes the spend in one step, so no request in between sees neither.
     this.endHold();
     if (charged) applySpend(this.init.key, cost.total);
+    if (upstream) applyByokSpend(this.init.key, upstream.total);
 
     const now = Date.now();
     const who = this.attribution;

@@ -71,10 +71,10 @@ export function toKeyData(key: KeyRecord): KeyData {
     usage_daily: toNumber(key.money.usageDaily),
     usage_weekly: toNumber(key.money.usageWeekly),
     usage_monthly: toNumber(key.money.usageMonthly),
-    byok_usage: 0,
-    byok_usage_daily: 0,
-    byok_usage_weekly: 0,
-    byok_usage_monthly: 0,
+    byok_usage: toNumber(key.money.byokUsage),
+    byok_usage_daily: toNumber(key.money.byokUsageDaily),
+    byok_usage_weekly: toNumber(key.money.byokUsageWeekly),
+    byok_usage_monthly: toNumber(key.money.byokUsageMonthly),
     created_at: key.createdAt.toISOString(),
     updated_at: key.updatedAt.toISOString(),
     expires_at: key.expiresAt?.toISOString() ?? null,
@@ -88,7 +88,7 @@ export function toKeyData(key: KeyRecord): KeyData {
 
 /** A freshly inserted key: no spend yet, so no need to read the daily rows back. */
 function newKeyRecord(row: ApiKeyRow): KeyRecord {
-  const { limit, usage, ...key } = row;
+  const { limit, usage, byokUsage, ...key } = row;
   return {
     ...key,
     money: {
@@ -98,6 +98,10 @@ function newKeyRecord(row: ApiKeyRow): KeyRecord {
       usageDaily: ZERO,
       usageWeekly: ZERO,
       usageMonthly: ZERO,
+      byokUsage: parseDecimal(byokUsage),
+      byokUsageDaily: ZERO,
+      byokUsageWeekly: ZERO,
+      byokUsageMonthly: ZERO,
     },
   };
 }

@@ -147,6 +147,11 @@ export const apiKeys = pgTable(
     expiresAt: timestamp("expires_at", { withTimezone: true }),
     /** Lifetime spend through this key. Per-period spend lives in `key_usage_daily`. */
     usage: usd("usage").notNull().default("0"),
+    /**
+     * Lifetime BYOK spend through this key at the endpoints' list prices (what the user's own
+     * provider keys were billed; `/key`'s `byok_usage`). The BYOK fee itself is in `usage`.
+     */
+    byokUsage: usd("byok_usage").notNull().default("0"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -244,6 +249,8 @@ export const keyUsageDaily = pgTable(
       .references(() => apiKeys.hash, { onDelete: "cascade" }),
     day: date("day").notNull(),
     usage: usd("usage").notNull().default("0"),
+    /** BYOK spend that day at list prices (see `api_keys.byok_usage`). */
+    byokUsage: usd("byok_usage").notNull().default("0"),
     requests: integer("requests").notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.keyHash, t.day] })],

@@ -87,7 +87,9 @@ export const keyDataSchema = z
     usage_daily: z.number(),
     usage_weekly: z.number(),
     usage_monthly: z.number(),
-    byok_usage: z.number().openapi({ description: "Bring-your-own-key spend: always 0 (no BYOK yet)" }),
+    byok_usage: z.number().openapi({
+      description: "Bring-your-own-key spend at list prices (billed to the user's own provider keys)",
+    }),
     byok_usage_daily: z.number(),
     byok_usage_weekly: z.number(),
     byok_usage_monthly: z.number(),

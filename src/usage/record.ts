@@ -87,19 +87,24 @@ export async function settleGenerations(db: Db, rows: readonly GenerationRow[]):
       insert into generations (${sql.raw(COLUMN_LIST)})
       select ${sql.raw(SELECT_LIST)} from jsonb_to_recordset(${batch}::jsonb) as r(${sql.raw(RECORD_DEFINITION)})
       on conflict do nothing
-      returning key_hash, account_id, total_cost, created_at
+      returning key_hash, account_id, total_cost, created_at,
+        case when is_byok then coalesce(upstream_inference_cost, 0) else 0 end as byok_cost
     ),
     daily as (
-      insert into key_usage_daily as d (key_hash, day, usage, requests)
-      select key_hash, (created_at at time zone 'utc')::date, sum(total_cost), count(*)
+      insert into key_usage_daily as d (key_hash, day, usage, byok_usage, requests)
+      select key_hash, (created_at at time zone 'utc')::date, sum(total_cost), sum(byok_cost), count(*)
       from inserted group by 1, 2
       on conflict (key_hash, day) do update
-        set usage = d.usage + excluded.usage, requests = d.requests + excluded.requests
+        set usage = d.usage + excluded.usage, byok_usage = d.byok_usage + excluded.byok_usage,
+            requests = d.requests + excluded.requests
       returning 1
     ),
     keys as (
-      update api_keys k set usage = k.usage + s.cost, updated_at = now()
-      from (select key_hash, sum(total_cost) as cost from inserted group by 1 having sum(total_cost) <> 0) s
+      update api_keys k set usage = k.usage + s.cost, byok_usage = k.byok_usage + s.byok_cost, updated_at = now()
+      from (
+        select key_hash, sum(total_cost) as cost, sum(byok_cost) as byok_cost from inserted group by 1
+        having sum(total_cost) <> 0 or sum(byok_cost) <> 0
+      ) s
       where k.hash = s.key_hash
       returning 1
     ),

@@ -17,17 +17,23 @@ import { type Held, NOTHING_HELD } from "./in-flight";
 export const REALISTIC_COMPLETION_TOKENS = 1024;
 const MIN_COMPLETION_TOKENS = 16;
 
-/** Spend that counts against the key's limit: the current period's when the limit resets, else lifetime. */
+/**
+ * Spend that counts against the key's limit: the current period's when the limit resets, else
+ * lifetime. BYOK list-price spend counts too with `include_byok_in_limit` (API.md b12); the BYOK
+ * fee is ordinary spend and always counts.
+ */
 export function limitPeriodUsage(key: KeyRecord): Fixed {
+  const m = key.money;
+  const byok = key.includeByokInLimit;
   switch (key.limitReset) {
     case "daily":
-      return key.money.usageDaily;
+      return byok ? m.usageDaily + m.byokUsageDaily : m.usageDaily;
     case "weekly":
-      return key.money.usageWeekly;
+      return byok ? m.usageWeekly + m.byokUsageWeekly : m.usageWeekly;
     case "monthly":
-      return key.money.usageMonthly;
+      return byok ? m.usageMonthly + m.byokUsageMonthly : m.usageMonthly;
     default:
-      return key.money.usage;
+      return byok ? m.usage + m.byokUsage : m.usage;
   }
 }
 
@@ -138,4 +144,13 @@ export function applySpend(key: KeyRecord, cost: Fixed): void {
   money.usageDaily += cost;
   money.usageWeekly += cost;
   money.usageMonthly += cost;
+}
+
+/** `applySpend` for a BYOK generation's list price: what the user's own key was billed. */
+export function applyByokSpend(key: KeyRecord, upstream: Fixed): void {
+  const money = key.money;
+  money.byokUsage += upstream;
+  money.byokUsageDaily += upstream;
+  money.byokUsageWeekly += upstream;
+  money.byokUsageMonthly += upstream;
 }

@@ -239,6 +239,43 @@ describe("routing with the user's own key", () => {
     expect(g.upstream_inference_cost).toBeCloseTo(list, 12);
   });
 
+  it("keeps BYOK spend at list price (/key's byok_usage) apart from the fee (usage)", async () => {
+    const { body } = await chat(`byok-usage-${Date.now()}`);
+    await generation(body.id);
+    // The database: the key's and its days' BYOK spend are its BYOK generations' list prices.
+    const totals = () =>
+      sql(async (q) => {
+        const [row] = await q<{ key: string; day: string; list: string; charged: string }[]>`
+          select (select byok_usage::text from api_keys where hash = ${user.hash}) as key,
+                 (select sum(byok_usage)::text from key_usage_daily where key_hash = ${user.hash}) as day,
+                 (select sum(upstream_inference_cost)::text from generations
+                   where key_hash = ${user.hash} and is_byok) as list,
+                 (select sum(total_cost)::text from generations where key_hash = ${user.hash}) as charged`;
+        return row!;
+      });
+    // /key agrees once the cached record and the written rows are the same (reads lag writes ≤ 2 s).
+    const until = Date.now() + 10_000;
+    for (;;) {
+      const db = await totals();
+      const { data } = (await (await api("/key", { key: user.key })).json()) as {
+        data: { usage: number; byok_usage: number; byok_usage_daily: number };
+      };
+      const agreed =
+        Number(db.key) === Number(db.list) &&
+        Number(db.day) === Number(db.list) &&
+        Math.abs(data.byok_usage - Number(db.list)) < 1e-12 &&
+        Math.abs(data.byok_usage_daily - Number(db.list)) < 1e-12 &&
+        Math.abs(data.usage - Number(db.charged)) < 1e-12;
+      if (agreed) {
+        expect(Number(db.list)).toBeGreaterThan(listPrice(body.usage) - 1e-12);
+        expect(Number(db.charged)).toBeCloseTo(Number(db.list) * 0.05, 12);
+        break;
+      }
+      if (Date.now() > until) expect({ db, data }).toBe("in agreement");
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  });
+
   it("streams with is_byok and the fee in the usage chunk", async () => {
     const marker = `byok-stream-${Date.now()}`;
     const res = await api("/chat/completions", {

@@ -25,6 +25,14 @@ export interface KeyMoney {
   usageDaily: Fixed;
   usageWeekly: Fixed;
   usageMonthly: Fixed;
+  /**
+   * BYOK spend through this key at list prices (what the user's own provider keys were billed),
+   * in the same periods. Counted against `limit` only with `include_byok_in_limit`.
+   */
+  byokUsage: Fixed;
+  byokUsageDaily: Fixed;
+  byokUsageWeekly: Fixed;
+  byokUsageMonthly: Fixed;
 }
 
 export interface AccountMoney {
@@ -36,7 +44,7 @@ export interface AccountMoney {
  * A key with its account and its spend per period. The row's decimal-string `limit` and `usage`
  * live on as bigints in `money`, so no request parses or formats them.
  */
-export interface KeyRecord extends Omit<ApiKeyRow, "limit" | "usage"> {
+export interface KeyRecord extends Omit<ApiKeyRow, "limit" | "usage" | "byokUsage"> {
   money: KeyMoney;
   /**
    * The account's usable BYOK credentials, decrypted (src/cache/routing-data.ts). Absent when it
@@ -58,6 +66,9 @@ function selectedKeyColumns() {
     usageDaily: sql<string>`coalesce(sum(${keyUsageDaily.usage}) filter (where ${keyUsageDaily.day} >= ${today}), 0)::text`,
     usageWeekly: sql<string>`coalesce(sum(${keyUsageDaily.usage}) filter (where ${keyUsageDaily.day} >= ${weekStart}), 0)::text`,
     usageMonthly: sql<string>`coalesce(sum(${keyUsageDaily.usage}) filter (where ${keyUsageDaily.day} >= ${monthStart}), 0)::text`,
+    byokUsageDaily: sql<string>`coalesce(sum(${keyUsageDaily.byokUsage}) filter (where ${keyUsageDaily.day} >= ${today}), 0)::text`,
+    byokUsageWeekly: sql<string>`coalesce(sum(${keyUsageDaily.byokUsage}) filter (where ${keyUsageDaily.day} >= ${weekStart}), 0)::text`,
+    byokUsageMonthly: sql<string>`coalesce(sum(${keyUsageDaily.byokUsage}) filter (where ${keyUsageDaily.day} >= ${monthStart}), 0)::text`,
   };
 }
 
@@ -81,7 +92,7 @@ function selectKeyRecords(db: Db) {
 type KeyRecordRow = Awaited<ReturnType<typeof selectKeyRecords>>[number];
 
 function toKeyRecord(row: KeyRecordRow): KeyRecord {
-  const { limit, usage, ...key } = row.key;
+  const { limit, usage, byokUsage, ...key } = row.key;
   return {
     ...key,
     money: {
@@ -91,6 +102,10 @@ function toKeyRecord(row: KeyRecordRow): KeyRecord {
       usageDaily: parseDecimal(row.usageDaily),
       usageWeekly: parseDecimal(row.usageWeekly),
       usageMonthly: parseDecimal(row.usageMonthly),
+      byokUsage: parseDecimal(byokUsage),
+      byokUsageDaily: parseDecimal(row.byokUsageDaily),
+      byokUsageWeekly: parseDecimal(row.byokUsageWeekly),
+      byokUsageMonthly: parseDecimal(row.byokUsageMonthly),
     },
   };
 }

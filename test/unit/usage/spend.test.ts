@@ -2,7 +2,7 @@
  * The pre-flight money check (API.md b9 402, b12 limits): free endpoints pass unless the
  * balance is negative; an unaffordable max_tokens is a 402 with OpenRouter's message; without
  * max_tokens the completion is clamped to what the balance covers; a key's limit counts spend
- * in its limit_reset period; what requests in flight hold counts as spent. And applySpend, the
+ * in its limit_reset period (BYOK list-price spend only with include_byok_in_limit); what requests in flight hold counts as spent. And applySpend, the
  * in-isolate view of spend between refreshes.
  */
 import { describe, expect, it } from "vitest";
@@ -10,7 +10,13 @@ import type { KeyMoney, KeyRecord } from "../../../src/db/queries/keys";
 import { GatewayError } from "../../../src/errors";
 import { endpointPrices } from "../../../src/usage/cost";
 import { formatDecimal, parseDecimal } from "../../../src/usage/decimal";
-import { applySpend, checkSpend, REALISTIC_COMPLETION_TOKENS, spendable } from "../../../src/usage/spend";
+import {
+  applyByokSpend,
+  applySpend,
+  checkSpend,
+  REALISTIC_COMPLETION_TOKENS,
+  spendable,
+} from "../../../src/usage/spend";
 import { endpointRow } from "../routing/catalog-rows";
 
 /** A key's fields, with its money written as the decimal strings the database returns. */
@@ -27,6 +33,10 @@ function key(fields: KeyFields = {}): KeyRecord {
     usageDaily = "0",
     usageWeekly = "0",
     usageMonthly = "0",
+    byokUsage = "0",
+    byokUsageDaily = "0",
+    byokUsageWeekly = "0",
+    byokUsageMonthly = "0",
     ...rest
   } = fields;
   return {
@@ -49,6 +59,10 @@ function key(fields: KeyFields = {}): KeyRecord {
       usageDaily: parseDecimal(usageDaily),
       usageWeekly: parseDecimal(usageWeekly),
       usageMonthly: parseDecimal(usageMonthly),
+      byokUsage: parseDecimal(byokUsage),
+      byokUsageDaily: parseDecimal(byokUsageDaily),
+      byokUsageWeekly: parseDecimal(byokUsageWeekly),
+      byokUsageMonthly: parseDecimal(byokUsageMonthly),
     },
   };
 }
@@ -81,6 +95,21 @@ describe("spendable", () => {
       "monthly limit counts this month's spend",
       { limit: "5", limitReset: "monthly", usageMonthly: "5" },
       "0",
+    ],
+    [
+      "BYOK list-price spend is not the limit's by default (b12)",
+      { limit: "5", limitReset: "daily", usageDaily: "1", byokUsageDaily: "3" },
+      "4",
+    ],
+    [
+      "…unless include_byok_in_limit",
+      { limit: "5", limitReset: "daily", usageDaily: "1", byokUsageDaily: "3", includeByokInLimit: true },
+      "1",
+    ],
+    [
+      "…for a lifetime limit too",
+      { limit: "5", usage: "1", byokUsage: "3.5", includeByokInLimit: true },
+      "0.5",
     ],
   ])("%s", (_name, fields, expected) => {
     expect(formatDecimal(spendable(key(fields)))).toBe(expected);
@@ -296,7 +325,26 @@ describe("applySpend", () => {
       usageDaily: parseDecimal("0.0000000375"),
       usageWeekly: parseDecimal("0.0200000375"),
       usageMonthly: parseDecimal("0.3000000375"),
+      byokUsage: 0n,
+      byokUsageDaily: 0n,
+      byokUsageWeekly: 0n,
+      byokUsageMonthly: 0n,
     });
+  });
+
+  it("a BYOK generation's list price moves the BYOK periods only; with include_byok_in_limit the limit sees it", () => {
+    const k = key({ limit: "1", limitReset: "weekly", includeByokInLimit: true, byokUsageWeekly: "0.2" });
+    applyByokSpend(k, parseDecimal("0.3"));
+    expect(k.money).toMatchObject({
+      usage: 0n,
+      usageWeekly: 0n,
+      account: { usage: 0n },
+      byokUsage: parseDecimal("0.3"),
+      byokUsageDaily: parseDecimal("0.3"),
+      byokUsageWeekly: parseDecimal("0.5"),
+      byokUsageMonthly: parseDecimal("0.3"),
+    });
+    expect(formatDecimal(spendable(k))).toBe("0.5");
   });
 
   it("a zero cost changes nothing", () => {
