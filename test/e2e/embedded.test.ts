@@ -35,6 +35,7 @@ describe("npm start with the embedded Postgres", () => {
   let current: Started | undefined;
   let first: Started;
   let createdHash: string;
+  let byokSecret: string;
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), "switchyard-start-"));
@@ -79,9 +80,28 @@ describe("npm start with the embedded Postgres", () => {
       expect(created.status).toBe(201);
       createdHash = ((await created.json()) as { data: { hash: string } }).data.hash;
 
+      // BYOK works out of the box: the generated secret reached wrangler dev (via an owner-only env file).
+      const listed = (await (
+        await fetch(`${first.baseUrl}/keys`, { headers: { Authorization: `Bearer ${first.adminToken}` } })
+      ).json()) as { data: { name: string; workspace_id: string }[] };
+      const devAccount = listed.data.find((k) => k.name === "dev")?.workspace_id;
+      const byok = await fetch(`${first.baseUrl}/byok`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${first.adminToken}`, "Content-Type": "application/json" },
+        body: JSON.stringify({
+          provider: "openai",
+          key: "sk-proj-embedded-0123456789",
+          workspace_id: devAccount,
+        }),
+      });
+      expect(byok.status).toBe(201);
+
       const state = JSON.parse(readFileSync(join(dataDir, "state.json"), "utf8")) as Record<string, string>;
       expect(state).toMatchObject({ devKey: first.key, adminToken: first.adminToken });
+      expect(state.byokEncryptionKey).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+      byokSecret = state.byokEncryptionKey ?? "";
       expect(statSync(join(dataDir, "state.json")).mode & 0o777).toBe(0o600);
+      expect(statSync(join(dataDir, "byok.env")).mode & 0o777).toBe(0o600);
     },
     START_TIMEOUT_MS,
   );
@@ -103,6 +123,8 @@ describe("npm start with the embedded Postgres", () => {
       current = second;
       expect(second.key).toBe(first.key);
       expect(second.adminToken).toBe(first.adminToken);
+      const state = JSON.parse(readFileSync(join(dataDir, "state.json"), "utf8")) as Record<string, string>;
+      expect(state.byokEncryptionKey).toBe(byokSecret);
       expect(second.output()).not.toContain("initialising the embedded Postgres");
       expect(second.output()).not.toContain("loaded the default catalog");
 

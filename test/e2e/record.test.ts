@@ -30,8 +30,8 @@ afterAll(async () => {
 
 async function keyOf(hash: string) {
   const [row] = await sql<
-    { usage: string; account_id: string }[]
-  >`select usage::text, account_id from api_keys where hash = ${hash}`;
+    { usage: string; byok_usage: string; account_id: string }[]
+  >`select usage::text, byok_usage::text, account_id from api_keys where hash = ${hash}`;
   return row!;
 }
 
@@ -96,6 +96,8 @@ describe("settleGenerations", () => {
       tokensCacheWrite: 5,
       usageEstimated: true,
       totalCost: "0.000000000042",
+      isByok: true,
+      upstreamInferenceCost: "0.000000000840",
       latencyMs: 1234,
       generationTimeMs: 1000,
       timeToFirstTokenMs: 150,
@@ -142,6 +144,11 @@ describe("settleGenerations", () => {
       .where(inArray(generations.id, [full.id, sparse.id]))
       .orderBy(generations.id);
     expect(stored[0]).toEqual({ ...full, createdAt: new Date(full.createdAt) });
+    // A BYOK row's list price is the key's (and its day's) BYOK spend; the fee is its usage.
+    expect(await keyOf(k.hash)).toMatchObject({ usage: "0.000000000042", byok_usage: "0.000000000840" });
+    const [day] = await sql<{ byok_usage: string }[]>`
+      select byok_usage::text from key_usage_daily where key_hash = ${k.hash}`;
+    expect(day?.byok_usage).toBe("0.000000000840");
     // SQL nulls, not the jsonb value `null` (which reads back as null in JS too).
     const [nulls] = await sql<{ n: number }[]>`
       select count(*)::int as n from generations
@@ -164,6 +171,8 @@ describe("settleGenerations", () => {
       tokensCacheWrite: 0,
       usageEstimated: false,
       totalCost: "0.000000000000",
+      isByok: false,
+      upstreamInferenceCost: null,
       latencyMs: null,
       generationTimeMs: null,
       timeToFirstTokenMs: null,

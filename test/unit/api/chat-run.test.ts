@@ -154,6 +154,10 @@ function keyWith100(accountId: string, hash: string): KeyRecord {
       usageDaily: 0n,
       usageWeekly: 0n,
       usageMonthly: 0n,
+      byokUsage: 0n,
+      byokUsageDaily: 0n,
+      byokUsageWeekly: 0n,
+      byokUsageMonthly: 0n,
     },
   } as unknown as KeyRecord;
 }
