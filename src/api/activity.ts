@@ -58,7 +58,7 @@ export function activityItem(row: ActivityRow, catalog: CatalogSnapshot | null):
     endpoint_id: `${base}@${row.providerSlug}`,
     provider_name: catalog?.providers.get(row.providerSlug)?.name ?? row.providerName ?? row.providerSlug,
     usage: Number(row.usage),
-    byok_usage_inference: 0,
+    byok_usage_inference: Number(row.byokUsage),
     requests: row.requests,
     prompt_tokens: row.promptTokens,
     completion_tokens: row.completionTokens,

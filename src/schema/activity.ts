@@ -46,9 +46,9 @@ export const activityItemSchema = z
     }),
     provider_name: z.string(),
     usage: z.number().openapi({ description: "USD charged" }),
-    byok_usage_inference: z
-      .number()
-      .openapi({ description: "Always 0: no bring-your-own-key endpoints yet" }),
+    byok_usage_inference: z.number().openapi({
+      description: "Bring-your-own-key spend at list prices (billed to users' own provider keys)",
+    }),
     requests: z.number().int(),
     prompt_tokens: z.number().int(),
     completion_tokens: z.number().int(),

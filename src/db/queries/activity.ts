@@ -25,6 +25,8 @@ export interface ActivityRow {
   requests: number;
   /** USD, exact decimal string. */
   usage: string;
+  /** BYOK spend at list prices (what users' own provider keys were billed), exact decimal string. */
+  byokUsage: string;
   promptTokens: number;
   completionTokens: number;
   reasoningTokens: number;
@@ -54,6 +56,7 @@ export async function activityByDay(db: Db, f: ActivityFilter): Promise<Activity
       accountId: account,
       requests: sql<number>`count(*)`.mapWith(Number),
       usage: sql<string>`sum(${generations.totalCost})::text`,
+      byokUsage: sql<string>`coalesce(sum(${generations.upstreamInferenceCost}) filter (where ${generations.isByok}), 0)::text`,
       promptTokens: total(generations.tokensPrompt),
       completionTokens: total(generations.tokensCompletion),
       reasoningTokens: total(generations.tokensReasoning),
