@@ -87,6 +87,22 @@ describe("npm run serve", () => {
     expect(config).not.toMatch(/sk-sy-/);
   });
 
+  it("binds the BYOK secret kept for the database from the environment, never into the config file", async () => {
+    const state = JSON.parse(readFileSync(join(dataDir, "state.json"), "utf8")) as {
+      otherDatabases?: Record<string, { byokEncryptionKey?: string }>;
+    };
+    const secret = Object.values(state.otherDatabases ?? {})[0]?.byokEncryptionKey;
+    expect(secret).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+    expect(readFileSync(join(dataDir, "workerd", "config.capnp"), "utf8")).not.toContain(secret);
+    const admin = /admin token: +(sk-sy-mgmt-v1-[0-9a-f]{64})/.exec(output)?.[1];
+    const res = await fetch(`${origin}/api/v1/byok`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
+      body: JSON.stringify({ provider: "openai", key: "sk-proj-serve-0123456789" }),
+    });
+    expect(res.status).toBe(201);
+  });
+
   it("serves /health", async () => {
     const res = await fetch(`${origin}/health`);
     expect(res.status).toBe(200);
