@@ -140,6 +140,16 @@ function retryScope(attempt: Attempt): string {
   return attempt.byok ? `${attempt.provider.slug}#${attempt.byok.id}` : attempt.provider.slug;
 }
 
+/**
+ * An availability failure (5xx, 408, 429, unreachable, cut short) says the endpoint is failing;
+ * a refusal of this request (any other 4xx) says nothing about it. Nor does a BYOK attempt's
+ * refused key or rate limit: those are one user's key's, not the endpoint's (b10 outages).
+ */
+function saysEndpointFailing(attempt: Attempt, error: GatewayError): boolean {
+  if (!error.retryable) return false;
+  return !(attempt.byok && (error.meta.userKeyRefused || error.status === 429));
+}
+
 /** The shared loop; `run` performs one attempt and may throw or return an error outcome. */
 async function loop<T>(
   attempts: readonly Attempt[],
@@ -201,9 +211,7 @@ async function loop<T>(
       return { ...outcome.value, attempt, log, sentAt: started, firstByteAt: now() };
     }
     const error = outcome.error;
-    // An availability failure (5xx, 408, 429, unreachable, cut short) says the endpoint is
-    // failing; a refusal of this request (any other 4xx) says nothing about it.
-    if (error.retryable && !error.meta.userKeyRefused) deps.health?.failed(attempt.endpoint.id, now());
+    if (saysEndpointFailing(attempt, error)) deps.health?.failed(attempt.endpoint.id, now());
     log.push({ ...entry, errorType: error.type, message: error.message });
     failures.push(error);
     if (error.meta.retryAfter !== undefined)

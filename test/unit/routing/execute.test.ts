@@ -734,11 +734,28 @@ describe("BYOK attempts (the user's own provider key)", () => {
     expect(JSON.stringify(err.toErrorObject())).not.toContain(USER_KEY.slice(0, 14));
   });
 
-  it("a rate limit on the user's key does not hold back the shared key", async () => {
+  it("a rate limit on the user's key neither holds back the shared key nor marks the endpoint failing", async () => {
     const { fetch, calls } = scripted({ p1: [fail(429, "slow down", { "retry-after": "5" }), ok()] });
-    const d = byokDeps(fetch);
+    const reports: string[] = [];
+    const health = {
+      succeeded: () => void reports.push("ok"),
+      failed: () => void reports.push("failed"),
+    };
+    const d = byokDeps(fetch, { health });
     await executeCompletion([byokAttempt("m/a@p1"), attempt("m/a@p1")], d);
     expect(calls).toEqual(["p1", "p1"]);
     expect(d.slept).toEqual([]);
+    expect(reports).toEqual(["ok"]);
+  });
+
+  it("a 5xx on a BYOK attempt is the endpoint's, as on a shared one", async () => {
+    const { fetch } = scripted({ p1: [fail(500), ok()] });
+    const reports: string[] = [];
+    const health = {
+      succeeded: () => void reports.push("ok"),
+      failed: () => void reports.push("failed"),
+    };
+    await executeCompletion([byokAttempt("m/a@p1"), attempt("m/a@p1")], byokDeps(fetch, { health }));
+    expect(reports).toEqual(["failed", "ok"]);
   });
 });
