@@ -221,7 +221,9 @@ export const byokApi = new OpenAPIHono<AuthedEnv>()
   .openapi(createRouteDef, async (c) => {
     const body = c.req.valid("json");
     const cipherKey = await cipherKeyOf(c.env);
-    const catalog = await getCatalog(requestScope(c));
+    const catalog = await getCatalog(requestScope(c)).catch((cause: unknown) => {
+      throw new GatewayError(503, "server", "Routing data is unavailable, try again shortly", { cause });
+    });
     const provider = resolveByokProvider(body.provider, catalog);
     if (!provider.ok) throw new GatewayError(400, "invalid_request", provider.message);
     const db = createDb(c.env.HYPERDRIVE.connectionString);
