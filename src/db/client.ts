@@ -8,8 +8,11 @@ export type Db = ReturnType<typeof createDb>;
  * Seconds an idle connection stays open. In workerd a client closes its own connections instead
  * of waiting for its request to end: a long stream or `waitUntil` would otherwise hold a Postgres
  * connection it used once at the start, and a request whose context never ends would hold it forever.
+ * Short, because every request has its own client, so a connection is never reused by the next
+ * request: for 2 s, a burst of management requests (the OAuth suite: 90 at once) held that many
+ * connections open for nothing, near Postgres's default limit of 100; for 0.5 s, 40.
  */
-const IDLE_TIMEOUT_S = 2;
+const IDLE_TIMEOUT_S = 0.5;
 
 /**
  * A database handle for ONE request (or one queue batch): workerd refuses I/O on a socket
