@@ -156,6 +156,28 @@ interface Views {
   /** Newest first, as /models lists them. */
   list: Model[];
   byId: ReadonlyMap<string, Model>;
+  /** By listed id: the best measured p50 among its endpoints, for the speed sorts. */
+  speed: ModelSpeeds;
+}
+
+/** The fastest first token (ms) and the most tokens per second any endpoint of a model measured. */
+export interface ModelSpeed {
+  latency: number | undefined;
+  throughput: number | undefined;
+}
+export type ModelSpeeds = ReadonlyMap<string, ModelSpeed>;
+
+/** What `endpoint_stats` measured of these endpoints (last 30 minutes), or undefined for nothing. */
+function speedOf(snapshot: CatalogSnapshot, endpoints: readonly EndpointRow[]): ModelSpeed | undefined {
+  let latency: number | undefined;
+  let throughput: number | undefined;
+  for (const e of endpoints) {
+    const m = snapshot.measured.byEndpoint.get(e.id);
+    if (m?.latency !== undefined && (latency === undefined || m.latency < latency)) latency = m.latency;
+    if (m?.throughput !== undefined && (throughput === undefined || m.throughput > throughput))
+      throughput = m.throughput;
+  }
+  return latency === undefined && throughput === undefined ? undefined : { latency, throughput };
 }
 
 const viewsBySnapshot = new WeakMap<CatalogSnapshot, Views>();
@@ -164,15 +186,25 @@ function views(snapshot: CatalogSnapshot): Views {
   let built = viewsBySnapshot.get(snapshot);
   if (!built) {
     const list: Model[] = [];
+    const speed = new Map<string, ModelSpeed>();
+    const add = (m: ModelRow, endpoints: EndpointRow[], free: boolean) => {
+      if (endpoints.length === 0) return;
+      const view = modelView(m, endpoints, free);
+      list.push(view);
+      const measured = speedOf(snapshot, endpoints);
+      if (measured) speed.set(view.id, measured);
+    };
     for (const m of snapshot.models.values()) {
       const all = snapshot.endpointsByModel.get(m.id) ?? [];
-      const paid = all.filter((e) => !isFree(e));
-      const free = all.filter(isFree);
-      if (paid.length) list.push(modelView(m, paid, false));
-      if (free.length) list.push(modelView(m, free, true));
+      add(
+        m,
+        all.filter((e) => !isFree(e)),
+        false,
+      );
+      add(m, all.filter(isFree), true);
     }
     list.sort((a, b) => b.created - a.created || a.id.localeCompare(b.id));
-    built = { list, byId: new Map(list.map((v) => [v.id, v])) };
+    built = { list, byId: new Map(list.map((v) => [v.id, v])), speed };
     viewsBySnapshot.set(snapshot, built);
   }
   return built;
@@ -181,6 +213,11 @@ function views(snapshot: CatalogSnapshot): Views {
 /** Every listed model (paid entries and `:free` variants), newest first; built once per snapshot. */
 export function modelViews(snapshot: CatalogSnapshot): Model[] {
   return views(snapshot).list;
+}
+
+/** The measured speed of each listed model, for `sort=throughput-high-to-low | latency-low-to-high`. */
+export function modelSpeeds(snapshot: CatalogSnapshot): ModelSpeeds {
+  return views(snapshot).speed;
 }
 
 /** The /models entry with exactly this id (`author/slug` or `author/slug:free`), if listed. */
@@ -203,10 +240,27 @@ const splitList = (v: string | undefined) =>
     .map((s) => s.trim())
     .filter(Boolean) ?? [];
 
-/** Applies `/models` filters and sort (stable: ties keep the default newest-first order). */
+/**
+ * The speed sorts: by the best measured p50 of a model's endpoints over the last 30 minutes;
+ * models with nothing measured follow, in the default order (newest first).
+ */
+function bySpeed(speeds: ModelSpeeds, key: keyof ModelSpeed, sign: 1 | -1) {
+  return (a: Model, b: Model): number => {
+    const x = speeds.get(a.id)?.[key];
+    const y = speeds.get(b.id)?.[key];
+    if (x === undefined || y === undefined) return Number(x === undefined) - Number(y === undefined);
+    return sign * (x - y);
+  };
+}
+
+/**
+ * Applies `/models` filters and sort (stable: ties keep the default newest-first order). `speeds`
+ * (`modelSpeeds`) serves the throughput and latency sorts; without it those keep the default order.
+ */
 export function filterModels(
   views: readonly Model[],
   q: Pick<ListModelsQuery, "output_modalities" | "supported_parameters"> & { sort?: ModelSort | undefined },
+  speeds?: ModelSpeeds,
 ): Model[] {
   const outputs = splitList(q.output_modalities ?? "text");
   const params = splitList(q.supported_parameters);
@@ -215,7 +269,14 @@ export function filterModels(
       (outputs.includes("all") || m.architecture.output_modalities.some((o) => outputs.includes(o))) &&
       params.every((p) => m.supported_parameters.includes(p)),
   );
-  const compare = q.sort ? SORTS[q.sort] : undefined;
+  const compare =
+    q.sort === "throughput-high-to-low" && speeds
+      ? bySpeed(speeds, "throughput", -1)
+      : q.sort === "latency-low-to-high" && speeds
+        ? bySpeed(speeds, "latency", 1)
+        : q.sort
+          ? SORTS[q.sort]
+          : undefined;
   if (compare) out = [...out].sort(compare);
   return out;
 }
@@ -339,7 +400,7 @@ const modelEndpointsRoute = createRoute({
 
 /** One page of the filtered list, with the link to the next one (the same query, moved on). */
 function modelPage(snapshot: CatalogSnapshot, q: ListModelsQuery, requestUrl: string) {
-  const matched = filterModels(modelViews(snapshot), q);
+  const matched = filterModels(modelViews(snapshot), q, modelSpeeds(snapshot));
   const page = matched.slice(q.offset, q.offset + q.limit);
   let next: string | null = null;
   if (q.offset + q.limit < matched.length) {

@@ -37,7 +37,7 @@ export const listModelsQuerySchema = z.object({
     .openapi({ description: "Comma list; a model matches when it supports all of them (on some endpoint)" }),
   sort: z.enum(MODEL_SORTS).optional().openapi({
     description:
-      "Order of the list. Throughput, latency and popularity are not measured yet: those sorts keep the default order (newest first)",
+      "Order of the list. Throughput and latency: by the best p50 any endpoint of the model measured over the last 30 minutes, unmeasured models after; popularity is not measured yet and keeps the default order (newest first)",
   }),
   // The explicit type: zod-to-openapi would add "null" (a coerced null is 0, which passes min(0)).
   offset: z.coerce

@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { balanceUsd, limitRemaining, toDecimalString } from "../../../src/api/keys";
-import { filterModels, modelViews, resolveModel, trimDecimal } from "../../../src/api/models";
+import { filterModels, modelSpeeds, modelViews, resolveModel, trimDecimal } from "../../../src/api/models";
 import { buildSnapshot } from "../../../src/catalog/snapshot";
 import type { EndpointRow, ModelRow } from "../../../src/db/queries/catalog";
 import type { KeyRecord } from "../../../src/db/queries/keys";
 import { parseDecimal } from "../../../src/usage/decimal";
+import { catalogOf } from "../routing/catalog-rows";
 
 describe("money on the wire", () => {
   it.each([
@@ -143,5 +144,30 @@ describe("model views", () => {
     expect(resolveModel(snapshot, "a/new")).toBeNull();
     expect(resolveModel(snapshot, "a/none")).toBeNull();
     expect(resolveModel(snapshot, "b/x")).toBeNull();
+  });
+});
+
+describe("/models sorted by measured speed", () => {
+  // Each model's best endpoint counts: m/fast has one quick endpoint beside a slow one.
+  const snapshot = catalogOf({
+    "m/fast": [
+      { provider: "slow", measured: { latency: 2_000, throughput: 10 } },
+      { provider: "quick", measured: { latency: 150, throughput: 300 } },
+    ],
+    "m/mid": [{ provider: "p", measured: { latency: 600, throughput: 80 } }],
+    "m/unmeasured": [{ provider: "p" }],
+    "m/streamless": [{ provider: "p", measured: { throughput: 500 } }],
+  });
+  const ids = (sort: "throughput-high-to-low" | "latency-low-to-high") =>
+    filterModels(modelViews(snapshot), { sort }, modelSpeeds(snapshot)).map((m) => m.id);
+
+  it("throughput-high-to-low: by the model's best p50 tokens per second, unmeasured models after", () => {
+    expect(ids("throughput-high-to-low").slice(0, 3)).toEqual(["m/streamless", "m/fast", "m/mid"]);
+    expect(ids("throughput-high-to-low").at(-1)).toBe("m/unmeasured");
+  });
+
+  it("latency-low-to-high: by the model's best p50 time to first token, unmeasured models after", () => {
+    expect(ids("latency-low-to-high").slice(0, 2)).toEqual(["m/fast", "m/mid"]);
+    expect(ids("latency-low-to-high").slice(2).sort()).toEqual(["m/streamless", "m/unmeasured"]);
   });
 });
