@@ -325,6 +325,12 @@ export const generations = pgTable(
     userAgent: text("user_agent"),
     externalUser: text("external_user"),
     sessionId: text("session_id"),
+    /**
+     * Of a served request that offered tools: the tool calls checked against them, and the broken
+     * ones (unknown function, arguments not JSON or not valid by its schema: routing/tool-call-quality.ts).
+     */
+    toolCalls: integer("tool_calls").notNull().default(0),
+    toolCallErrors: integer("tool_call_errors").notNull().default(0),
   },
   (t) => [
     primaryKey({ columns: [t.id, t.createdAt] }),
@@ -360,10 +366,16 @@ export const endpointStats = pgTable(
     latencyMs: integer("latency_ms").array(),
     /** Completion tokens per second of generation time, of complete served attempts. */
     throughput: integer("throughput").array(),
+    /** Tool calls of served attempts checked against the request's tools (migrations/0006_*). */
+    toolCalls: integer("tool_calls").notNull().default(0),
+    /** Of those, the broken ones. */
+    toolCallErrors: integer("tool_call_errors").notNull().default(0),
   },
   (t) => [
     primaryKey({ columns: [t.modelId, t.providerSlug, t.bucket] }),
     // Routing reads the last 30 minutes of every endpoint; pruning deletes by age.
     index("endpoint_stats_bucket_idx").on(t.bucket),
+    // …and a day of the buckets with tool calls (Auto Exacto): only those, not a day of everything.
+    index("endpoint_stats_tool_calls_idx").on(t.bucket).where(sql`${t.toolCalls} > 0`),
   ],
 );

@@ -316,3 +316,84 @@ describe("windows and retention", () => {
     expect(byProvider["m/r@down"]).toMatchObject({ latency_5m_p50: null, throughput_5m_p99: null });
   });
 });
+
+describe("tool-call quality (Auto Exacto, API.md b4: migrations/0006_*)", () => {
+  async function toolCounts(model: string) {
+    const rows = await sql<{ provider_slug: string; calls: number; errors: number }[]>`
+      select provider_slug, sum(tool_calls)::int as calls, sum(tool_call_errors)::int as errors
+      from endpoint_stats where model_id = ${model} group by 1 order by 1`;
+    return Object.fromEntries(rows.map((r) => [r.provider_slug, [r.calls, r.errors]]));
+  }
+
+  it("adds a served generation's tool calls and broken calls to the endpoint that served it", async () => {
+    await write([
+      generation(
+        [
+          { provider: "down", model: "m/t", status: 503 },
+          { provider: "up", model: "m/t:exacto", status: 200 },
+        ],
+        {},
+        { toolCalls: 3, toolCallErrors: 1 },
+      ),
+      generation([{ provider: "up", model: "m/t", status: 200 }], {}, { toolCalls: 2, toolCallErrors: 0 }),
+      // No tools offered: zeros (the columns' defaults), counted as a served attempt only.
+      generation([{ provider: "up", model: "m/t", status: 200 }]),
+    ]);
+    expect(await toolCounts("m/t")).toEqual({ down: [0, 0], up: [5, 1] });
+    expect(await counts("m/t")).toEqual({ down: [0, 1], up: [3, 0] });
+  });
+
+  it("does not count a redelivered batch's tool calls again", async () => {
+    const batch = [
+      generation(
+        [{ provider: "p", model: "m/t-again", status: 200 }],
+        {},
+        { toolCalls: 4, toolCallErrors: 2 },
+      ),
+    ];
+    expect(await write(batch)).toBe(1);
+    expect(await write(batch)).toBe(0);
+    expect(await toolCounts("m/t-again")).toEqual({ p: [4, 2] });
+  });
+
+  it("gives routing each endpoint's tool calls over the last day, beyond the 30 minutes of health", async () => {
+    await write([
+      generation(
+        [{ provider: "p", model: "m/t-day", status: 200 }],
+        {},
+        { toolCalls: 10, toolCallErrors: 1 },
+      ),
+      generation(
+        [{ provider: "p", model: "m/t-day", status: 200 }],
+        {},
+        { toolCalls: 10, toolCallErrors: 3, agoMs: 5 * 60 * MINUTE },
+      ),
+      // An endpoint with tool calls hours ago and nothing since is still read, for its tool calls.
+      generation(
+        [{ provider: "quiet", model: "m/t-day", status: 200 }],
+        {},
+        { toolCalls: 7, toolCallErrors: 7, agoMs: 3 * 60 * MINUTE },
+      ),
+      // Older than a day: not in the window.
+      generation(
+        [{ provider: "p", model: "m/t-day", status: 200 }],
+        {},
+        { toolCalls: 50, toolCallErrors: 50, agoMs: 30 * 60 * MINUTE },
+      ),
+      // Without tool calls, an hour ago: neither health (30 minutes) nor tool calls read it.
+      generation([{ provider: "idle", model: "m/t-day", status: 200 }], {}, { agoMs: 60 * MINUTE }),
+    ]);
+    const rows = await readRecentEndpointStats(drizzle(sql));
+    const byProvider = Object.fromEntries(
+      rows.filter((r) => r.model_id === "m/t-day").map((r) => [r.provider_slug, r]),
+    );
+    expect(Object.keys(byProvider).sort()).toEqual(["p", "quiet"]);
+    expect(byProvider.p).toMatchObject({ tool_calls_1d: 20, tool_call_errors_1d: 4, successes_5m: 1 });
+    expect(byProvider.quiet).toMatchObject({
+      tool_calls_1d: 7,
+      tool_call_errors_1d: 7,
+      successes_5m: 0,
+      latency_p50: null,
+    });
+  });
+});

@@ -13,12 +13,23 @@ import type { Db } from "../client";
 const count = z.number().int().nonnegative();
 const quantile = z.number().nonnegative().nullable();
 
-/** What routing reads for every endpoint with attempts in the last 30 minutes. */
+/**
+ * What routing reads for every endpoint with attempts in the last 30 minutes, or with tool calls
+ * in the last day.
+ */
 export const recentEndpointStatsSchema = z.object({
   model_id: z.string(),
   provider_slug: z.string(),
   successes_5m: count,
   failures_5m: count,
+  /**
+   * Tool calls checked over the last day, and the broken ones (Auto Exacto, API.md b4). A
+   * longer window than health's: a provider's tool-call error rate comes from its chat template
+   * and parser, which change with its deployments, not from minute to minute; and calls are rarer
+   * than requests, so half an hour would leave most endpoints unmeasured.
+   */
+  tool_calls_1d: count,
+  tool_call_errors_1d: count,
   /** Time to first token, ms. */
   latency_p50: quantile,
   /** Completion tokens per second. */
@@ -56,12 +67,13 @@ export const modelEndpointStatsSchema = z.object({
 export type ModelEndpointStats = z.infer<typeof modelEndpointStatsSchema>;
 
 /**
- * Every endpoint's last 30 minutes, one row each: read with the catalog on its refresh (a few
- * hundred rows at most, over the bucket index).
+ * Every endpoint's last 30 minutes, and its tool calls over the last day, one row each: read with
+ * the catalog on its refresh (a few hundred rows at most). The 30 minutes come over the bucket
+ * index; the day only from buckets with tool calls, over its partial index.
  */
 export async function readRecentEndpointStats(db: Db): Promise<RecentEndpointStats[]> {
   const rows = await db.execute(sql`
-    select model_id, provider_slug, successes_5m, failures_5m,
+    select model_id, provider_slug, successes_5m, failures_5m, tool_calls_1d, tool_call_errors_1d,
       endpoint_stats_quantile(latency, 0.5) as latency_p50,
       endpoint_stats_quantile(throughput, 0.5) as throughput_p50,
       endpoint_stats_quantile(latency_5m, 0.5) as latency_5m_p50,
@@ -76,12 +88,15 @@ export async function readRecentEndpointStats(db: Db): Promise<RecentEndpointSta
       select model_id, provider_slug,
         coalesce(sum(successes) filter (where bucket > now() - interval '10 minutes'), 0)::int as successes_5m,
         coalesce(sum(failures) filter (where bucket > now() - interval '10 minutes'), 0)::int as failures_5m,
-        endpoint_stats_sum(latency_ms) as latency,
-        endpoint_stats_sum(throughput) as throughput,
+        sum(tool_calls)::int as tool_calls_1d,
+        sum(tool_call_errors)::int as tool_call_errors_1d,
+        endpoint_stats_sum(latency_ms) filter (where bucket > now() - interval '35 minutes') as latency,
+        endpoint_stats_sum(throughput) filter (where bucket > now() - interval '35 minutes') as throughput,
         endpoint_stats_sum(latency_ms) filter (where bucket > now() - interval '10 minutes') as latency_5m,
         endpoint_stats_sum(throughput) filter (where bucket > now() - interval '10 minutes') as throughput_5m
       from endpoint_stats
       where bucket > now() - interval '35 minutes'
+         or (tool_calls > 0 and bucket > now() - interval '1 day 5 minutes')
       group by model_id, provider_slug
     ) recent`);
   return z.array(recentEndpointStatsSchema).parse(rows);

@@ -75,6 +75,9 @@ export interface Measured {
   /** The last 5 minutes' percentiles (time to first token in ms; tokens per second). */
   recentLatency?: { p50?: number; p75?: number; p90?: number; p99?: number };
   recentThroughput?: { p50?: number; p75?: number; p90?: number; p99?: number };
+  /** Tool calls checked over the last day, and the broken ones (Auto Exacto). */
+  toolCalls?: number;
+  toolCallErrors?: number;
 }
 
 let nextId = 1;
@@ -137,6 +140,8 @@ export function statsRow(modelId: string, provider: string, m: Measured): Recent
     provider_slug: provider,
     successes_5m: m.successes ?? 0,
     failures_5m: m.failures ?? 0,
+    tool_calls_1d: m.toolCalls ?? 0,
+    tool_call_errors_1d: m.toolCallErrors ?? 0,
     latency_p50: m.latency ?? null,
     throughput_p50: m.throughput ?? null,
     latency_5m_p50: m.recentLatency?.p50 ?? null,
