@@ -1,7 +1,8 @@
 /**
  * What routing knows of each endpoint's recent health, measured across every isolate (the
  * `endpoint_stats` rollup, read with the catalog on its refresh): p50 latency and throughput over
- * the last 30 minutes for `sort`, and which endpoints are in an outage by their recent uptime.
+ * the last 30 minutes for `sort`, which endpoints are in an outage by their recent uptime, and
+ * each endpoint's tool-call error rate over the last day (`sort: "exacto"`, Auto Exacto).
  * Built once per snapshot, so a request pays a Map lookup per candidate, and only when it sorts
  * by a measurement; the in-isolate `EndpointHealth` (30 s, this isolate's own attempts) is
  * separate and still applies.
@@ -29,10 +30,15 @@ export interface EndpointMeasure {
    */
   recentLatency: Quantiles;
   recentThroughput: Quantiles;
+  /**
+   * Broken tool calls per checked call over the last day (Auto Exacto, API.md b4), from 0 to 1;
+   * undefined below TOOL_CALL_MIN_SAMPLES calls.
+   */
+  toolCallErrorRate: number | undefined;
 }
 
 export interface MeasuredStats {
-  /** By endpoint id; only endpoints with attempts in the last 30 minutes. */
+  /** By endpoint id; only endpoints with attempts in the last 30 minutes, or tool calls in the last day. */
   byEndpoint: ReadonlyMap<number, EndpointMeasure>;
   /**
    * Endpoints whose uptime over the last 5 minutes is below UNRELIABLE_UPTIME on at least
@@ -53,6 +59,13 @@ export const UNRELIABLE_UPTIME = 0.8;
  * within the window's 5–10 minutes of its outage ending.
  */
 export const UNRELIABLE_MIN_ATTEMPTS = 10;
+
+/**
+ * Fewer tool calls than this say nothing about an endpoint: at 20, one broken call moves the rate
+ * by 5 points, the margin Auto Exacto demotes by (routing/plan.ts), so a single unlucky call
+ * cannot demote a provider on its own.
+ */
+export const TOOL_CALL_MIN_SAMPLES = 20;
 
 export const NO_MEASUREMENTS: MeasuredStats = { byEndpoint: new Map(), unreliable: new Set() };
 
@@ -83,6 +96,8 @@ export function measureEndpoints(
         row.throughput_5m_p90,
         row.throughput_5m_p99,
       ),
+      toolCallErrorRate:
+        row.tool_calls_1d >= TOOL_CALL_MIN_SAMPLES ? row.tool_call_errors_1d / row.tool_calls_1d : undefined,
     });
     const attempts = row.successes_5m + row.failures_5m;
     if (attempts >= UNRELIABLE_MIN_ATTEMPTS && row.successes_5m < UNRELIABLE_UPTIME * attempts)

@@ -4,7 +4,7 @@
  * so it is tested table-style; execution (I/O, fallback) is `execute.ts`.
  */
 import type { ByokCredential } from "../byok/credential";
-import type { EndpointMeasure } from "../catalog/measured";
+import type { EndpointMeasure, MeasuredStats } from "../catalog/measured";
 import type { CatalogSnapshot } from "../catalog/snapshot";
 import type { EndpointRow, ModelRow, ProviderRow } from "../db/queries/catalog";
 import { GatewayError } from "../errors";
@@ -110,8 +110,9 @@ interface Candidate {
    */
   standing: Standing;
   /**
-   * With `sort: "latency" | "throughput"`: the endpoint's measured p50, as a rank where lower is
-   * better (latency in ms; throughput negated). Undefined when unmeasured, or when not sorting by it.
+   * With `sort: "latency" | "throughput" | "exacto"`: the endpoint's measure, as a rank where lower
+   * is better (p50 latency in ms; p50 throughput negated; tool-call error rate). Undefined when
+   * unmeasured, or when not sorting by it.
    */
   rank: number | undefined;
 }
@@ -152,10 +153,10 @@ function belowPreference(measure: EndpointMeasure | undefined, prefs: ProviderPr
 const PERCENTILES = ["p50", "p75", "p90", "p99"] as const;
 
 /** The sorts that order by a measurement (API.md b3), rather than by price. */
-type MeasuredSort = "latency" | "throughput";
+type MeasuredSort = "latency" | "throughput" | "exacto";
 
 function measuredSort(by: string | undefined): MeasuredSort | undefined {
-  return by === "latency" || by === "throughput" ? by : undefined;
+  return by === "latency" || by === "throughput" || by === "exacto" ? by : undefined;
 }
 
 function sortSpec(
@@ -168,6 +169,8 @@ function sortSpec(
   let partition = typeof sort === "object" ? (sort.partition ?? "model") : "model";
   if (!by && variant === "floor") by = "price";
   if (!by && variant === "nitro") by = "throughput";
+  // b4: `:exacto` is the quality-first sort, `sort: "exacto"` by another name.
+  if (!by && variant === "exacto") by = "exacto";
   if (route === "sort") partition = "none";
   return { by, partition };
 }
@@ -232,7 +235,7 @@ function filterEndpoints(
           : preferences !== undefined && belowPreference(byEndpoint.get(endpoint.id), preferences)
             ? SLOW
             : GOOD,
-      rank: sortBy === undefined ? undefined : rankOf(byEndpoint.get(endpoint.id)?.[sortBy], sortBy),
+      rank: sortBy === undefined ? undefined : rankOf(byEndpoint.get(endpoint.id), sortBy),
     });
   }
 
@@ -377,10 +380,54 @@ function healthy(a: Candidate, b: Candidate): number {
   return a.standing - b.standing;
 }
 
-/** Lower is better: fastest to the first token, or most tokens per second. */
-function rankOf(p50: number | undefined, by: MeasuredSort): number | undefined {
-  if (p50 === undefined) return undefined;
-  return by === "latency" ? p50 : -p50;
+/** Lower is better: fastest to the first token, most tokens per second, fewest broken tool calls. */
+function rankOf(measure: EndpointMeasure | undefined, by: MeasuredSort): number | undefined {
+  if (measure === undefined) return undefined;
+  switch (by) {
+    case "latency":
+      return measure.latency;
+    case "throughput":
+      return measure.throughput === undefined ? undefined : -measure.throughput;
+    case "exacto":
+      return measure.toolCallErrorRate;
+  }
+}
+
+/**
+ * Auto Exacto's bar (API.md b4): an endpoint is markedly worse at tool calls when its error rate
+ * is at least TOOL_CALL_LAGGARD_FACTOR times the best measured one among the model's candidates
+ * AND at least TOOL_CALL_LAGGARD_MARGIN above it. The ratio alone would demote 2 % against 1 %
+ * (noise, and a cheap endpoint lost for nothing); the margin alone would demote 65 % against 60 %
+ * (both bad, the cheaper one is as good a bet). Both rates rest on TOOL_CALL_MIN_SAMPLES calls
+ * at least (catalog/measured.ts), so one broken call (5 points at 20) cannot clear the margin alone.
+ */
+export const TOOL_CALL_LAGGARD_FACTOR = 2;
+export const TOOL_CALL_LAGGARD_MARGIN = 0.05;
+
+/**
+ * Auto Exacto (API.md b4), for a request with tools and neither `sort` nor `order`: endpoints
+ * markedly worse at tool calls than the best measured one go SLOW, behind the others, so the
+ * price-weighted draw runs among the rest; they stay as fallbacks. Unmeasured endpoints are not
+ * held back. The best is taken among endpoints not DOWN: an endpoint in an outage sets no bar.
+ */
+function demoteToolCallLaggards(candidates: Candidate[], measured: MeasuredStats): void {
+  if (measured.byEndpoint.size === 0) return;
+  let best: number | undefined;
+  for (const c of candidates) {
+    const rate = measured.byEndpoint.get(c.endpoint.id)?.toolCallErrorRate;
+    if (c.standing !== DOWN && rate !== undefined && (best === undefined || rate < best)) best = rate;
+  }
+  if (best === undefined) return;
+  for (const c of candidates) {
+    const rate = measured.byEndpoint.get(c.endpoint.id)?.toolCallErrorRate;
+    if (
+      c.standing === GOOD &&
+      rate !== undefined &&
+      rate >= TOOL_CALL_LAGGARD_FACTOR * best &&
+      rate - best >= TOOL_CALL_LAGGARD_MARGIN
+    )
+      c.standing = SLOW;
+  }
 }
 
 /** Measured endpoints by their rank; the unmeasured after them (in price order, by the next key). */
@@ -391,8 +438,9 @@ function byMeasurement(a: Candidate, b: Candidate): number {
 }
 
 /**
- * `sort` (b3): healthy first; then by the measured p50 for latency and throughput (all ranks are
- * undefined for price, or when nothing is measured: then it is price order, deterministic); then price.
+ * `sort` (b3): healthy first; then by the measured p50 for latency and throughput, or the tool-call
+ * error rate for exacto (all ranks are undefined for price, or when nothing is measured: then it is
+ * price order, deterministic); then price.
  */
 function sortedOrder(a: Candidate, b: Candidate): number {
   return healthy(a, b) || byMeasurement(a, b) || byPrice(a, b);
@@ -536,6 +584,9 @@ export function planRoute(input: PlanInput): Plan {
       return false;
     });
     g.candidates = preferCapable(req, g.candidates);
+    // Auto Exacto (b4): on by default with tools; any explicit sort (price included) or order opts out.
+    if (req.tools !== undefined && req.tools.length > 0 && g.by === undefined && !req.provider?.order?.length)
+      demoteToolCallLaggards(g.candidates, catalog.measured);
   }
 
   const toAttempts = (g: (typeof groups)[number], list: Candidate[]): Attempt[] =>

@@ -807,7 +807,7 @@ describe("sort by measured latency and throughput (b3): the endpoint_stats p50s 
     ["an explicit sort wins over :nitro", { model: "m/x:nitro", provider: { sort: "price" } }, byPrice],
     ['sort "price" ignores the measurements', { provider: { sort: "price" } }, byPrice],
     [":floor sorts by price", { model: "m/x:floor" }, byPrice],
-    ['sort "exacto" is price order (no quality measure here)', { provider: { sort: "exacto" } }, byPrice],
+    ['sort "exacto" with no tool calls measured is price order', { provider: { sort: "exacto" } }, byPrice],
   ])("%s", (_name, request, expected) => {
     const model = request.model ?? "m/x";
     expect(attemptsOf({ model: "m/x", ...request }, catalog)).toEqual(expected.map((p) => `${model}@${p}`));
@@ -982,5 +982,98 @@ describe("exclusions across models", () => {
         max_price: ["m/b@pricey"],
       },
     });
+  });
+});
+
+describe('tool-call quality: sort "exacto", :exacto and Auto Exacto (b3, b4)', () => {
+  const tools: ChatRequest["tools"] = [{ type: "function", function: { name: "get_weather" } }];
+  // Error rates over the last day: cheap 30 %, mid 2 %, dear 0 %; `few` has too few calls (< 20)
+  // to be measured, `unmeasured` none at all; `degraded` is the best at tool calls but degraded.
+  const catalog = catalogOf({
+    "m/t": [
+      { provider: "cheap", prompt: 1, completion: 1, measured: { toolCalls: 100, toolCallErrors: 30 } },
+      { provider: "mid", prompt: 2, completion: 2, measured: { toolCalls: 100, toolCallErrors: 2 } },
+      { provider: "dear", prompt: 4, completion: 4, measured: { toolCalls: 40, toolCallErrors: 0 } },
+      { provider: "few", prompt: 0.5, completion: 0.5, measured: { toolCalls: 19, toolCallErrors: 0 } },
+      { provider: "unmeasured", prompt: 3, completion: 3 },
+      {
+        provider: "degraded",
+        prompt: 5,
+        completion: 5,
+        status: -1,
+        measured: { toolCalls: 100, toolCallErrors: 0 },
+      },
+    ],
+  });
+  const byQuality = ["dear", "mid", "cheap", "few", "unmeasured", "degraded"];
+  const byPrice = ["few", "cheap", "mid", "unmeasured", "dear", "degraded"];
+
+  it.each<[string, Partial<ChatRequest>, string[]]>([
+    [
+      'sort "exacto": fewest broken tool calls first, the unmeasured after by price, degraded last',
+      { provider: { sort: "exacto" } },
+      byQuality,
+    ],
+    [":exacto is the same sort", { model: "m/t:exacto" }, byQuality],
+    [":exacto with tools: the same sort, no draw", { model: "m/t:exacto", tools }, byQuality],
+    ["an explicit sort wins over :exacto", { model: "m/t:exacto", provider: { sort: "price" } }, byPrice],
+    [
+      "Auto Exacto: with tools, the markedly worse endpoint (30 % against 0 %) goes behind the draw",
+      { tools },
+      ["few", "mid", "unmeasured", "dear", "cheap", "degraded"],
+    ],
+    ["an explicit price sort opts out of Auto Exacto", { tools, provider: { sort: "price" } }, byPrice],
+    [":floor (a price sort) opts out of Auto Exacto", { model: "m/t:floor", tools }, byPrice],
+    [
+      "the client's own order opts out of Auto Exacto",
+      { tools, provider: { order: ["cheap"] } },
+      ["cheap", "few", "mid", "unmeasured", "dear", "degraded"],
+    ],
+    ["without tools the price draw is unchanged", {}, byPrice],
+    ["with an empty tools list the price draw is unchanged", { tools: [] }, byPrice],
+  ])("%s", (_name, request, expected) => {
+    const model = request.model ?? "m/t";
+    expect(attemptsOf({ model: "m/t", ...request }, catalog)).toEqual(expected.map((p) => `${model}@${p}`));
+  });
+
+  it("keeps the draw price-weighted among the endpoints Auto Exacto leaves in front", () => {
+    const random = seeded(7);
+    const first = new Map<string, number>();
+    for (let i = 0; i < 2000; i++) {
+      const [head] = attemptsOf({ model: "m/t", tools }, catalog, { random });
+      first.set(head!, (first.get(head!) ?? 0) + 1);
+    }
+    // 1/price²: few (0.5) outweighs mid (2) 16 to 1; cheap (1) is never drawn, being behind.
+    expect(first.get("m/t@cheap")).toBeUndefined();
+    expect(first.get("m/t@few")!).toBeGreaterThan(first.get("m/t@mid")! * 8);
+  });
+
+  /** `cheap` against a dearer `best`, both with 100 calls: is cheap held back behind best? */
+  it.each<[string, number, number, boolean]>([
+    ["2 % against 1 %: twice as bad but 1 point, noise", 1, 2, false],
+    ["18 % against 10 %: 8 points but under twice", 10, 18, false],
+    ["20 % against 10 %: twice and 10 points", 10, 20, true],
+    ["5 % against 0 %: 5 points above a flawless one", 0, 5, true],
+    ["4 % against 0 %: under 5 points", 0, 4, false],
+  ])("demotes by ratio AND margin: %s", (_name, bestErrors, cheapErrors, demoted) => {
+    const two = catalogOf({
+      "m/r": [
+        { provider: "cheap", prompt: 1, measured: { toolCalls: 100, toolCallErrors: cheapErrors } },
+        { provider: "best", prompt: 2, measured: { toolCalls: 100, toolCallErrors: bestErrors } },
+      ],
+    });
+    expect(attemptsOf({ model: "m/r", tools }, two)[0]).toBe(demoted ? "m/r@best" : "m/r@cheap");
+  });
+
+  it("sets no bar from an endpoint that is down, and holds back no endpoint with too few calls", () => {
+    const some = catalogOf({
+      "m/d": [
+        { provider: "cheap", prompt: 1, measured: { toolCalls: 100, toolCallErrors: 30 } },
+        { provider: "down", prompt: 2, status: -1, measured: { toolCalls: 100, toolCallErrors: 0 } },
+        { provider: "sparse", prompt: 0.9, measured: { toolCalls: 10, toolCallErrors: 10 } },
+      ],
+    });
+    // `cheap` is the only measured endpoint up: nothing to compare it with.
+    expect(attemptsOf({ model: "m/d", tools }, some)).toEqual(["m/d@sparse", "m/d@cheap", "m/d@down"]);
   });
 });
