@@ -240,6 +240,7 @@ async function streamResponse(
     stamp: (served) => run.stamp(served.attempt),
     unservedStamp: run.unservedStamp(),
     finish: (outcome, served) => run.settleStream(outcome, served),
+    toolCalls: run.toolCallCollector(),
     metadata: run.routerMetadata,
     keepAliveMs: 5_000,
     clientSignal: c.req.raw.signal,

@@ -22,6 +22,13 @@ import {
   stickyRoutes,
   stickyScope,
 } from "../routing/sticky";
+import {
+  NO_TOOL_CALLS,
+  type OfferedTools,
+  offeredTools,
+  ToolCallFragments,
+  tallyToolCalls,
+} from "../routing/tool-call-quality";
 import type { Usage } from "../schema/chat-completion";
 import type { ChatRequest } from "../schema/chat-request";
 import type { RouterMetadata, RoutingStrategy } from "../schema/router-metadata";
@@ -77,6 +84,11 @@ export class ChatRun implements StickySource {
    */
   private conversation: string | undefined;
   private readonly attribution: Attribution;
+  /**
+   * The request's tools by name (their JSON Schemas, not the prompt), to check the answer's tool
+   * calls against once it is settled (Auto Exacto). Undefined without tools: nothing is collected.
+   */
+  private readonly tools: OfferedTools | undefined;
   private readonly compression = new Map<Attempt, CompressionReport>();
   /** What the attempt being tried holds of the balance, until the run is priced or fails. */
   private reservation: Reservation | undefined;
@@ -94,6 +106,7 @@ export class ChatRun implements StickySource {
     this.init = init;
     this.sticky = sticky;
     this.health = health;
+    this.tools = offeredTools(request.tools);
     this.attribution = {
       requestedModel: request.model ?? request.models?.[0] ?? "",
       streamed: request.stream === true,
@@ -262,6 +275,11 @@ export class ChatRun implements StickySource {
     return headers;
   }
 
+  /** Where a stream of this request collects its tool calls; undefined for a request without tools. */
+  toolCallCollector(): ToolCallFragments | undefined {
+    return this.tools === undefined ? undefined : new ToolCallFragments();
+  }
+
   /** Prices and records a non-streamed answer; returns the usage the client sees. */
   settle(served: Served, completion: ProviderCompletion): Usage {
     const choice = completion.choices[0];
@@ -290,6 +308,7 @@ export class ChatRun implements StickySource {
         firstContentAt: undefined,
         lastChoiceIndex: 0, // for the stream's in-band error only
         finishedAfterFirst: undefined,
+        toolCalls: this.tools === undefined ? undefined : madeToolCalls(completion.choices),
       },
       false,
     );
@@ -393,8 +412,17 @@ export class ChatRun implements StickySource {
       error: outcome.error
         ? { code: outcome.error.status, message: outcome.error.message, type: outcome.error.type }
         : null,
+      toolCalls: 0,
+      toolCallErrors: 0,
     } satisfies GenerationRow & Record<keyof Attribution, unknown>;
-    recordGeneration(this.init.scope, row);
+    // A cut or abandoned answer's last call is cut too: only whole answers say how good the calls are.
+    const calls =
+      this.tools !== undefined && !outcome.error && !outcome.cancelled
+        ? outcome.toolCalls?.calls()
+        : undefined;
+    if (this.tools === undefined || calls === undefined || calls.length === 0)
+      recordGeneration(this.init.scope, row);
+    else this.recordCheckingToolCalls(row, calls, this.tools);
 
     return {
       prompt_tokens: usage.prompt_tokens,
@@ -478,6 +506,27 @@ export class ChatRun implements StickySource {
         },
       },
     );
+  }
+
+  /**
+   * Records the row once its tool calls are checked: after the answer went out, in `waitUntil`
+   * (the validator is loaded on first use). A check that fails records the row without counts.
+   */
+  private recordCheckingToolCalls(
+    row: GenerationRow,
+    calls: ReturnType<ToolCallFragments["calls"]>,
+    tools: OfferedTools,
+  ): void {
+    const { scope } = this.init;
+    const work = tallyToolCalls(calls, tools)
+      .catch(() => NO_TOOL_CALLS)
+      .then((tally) => {
+        row.toolCalls = tally.calls;
+        row.toolCallErrors = tally.errors;
+        recordGeneration(scope, row);
+      });
+    if (scope.waitUntil) scope.waitUntil(work);
+    else work.catch(() => {});
   }
 
   /** The row's identity and attribution, for `recordFailure` (cold); `finish` names the same fields in its own literal. */
@@ -586,4 +635,18 @@ function contextLengthError(
       },
     },
   );
+}
+
+/** A non-streamed answer's tool calls, every choice's. */
+function madeToolCalls(choices: ProviderCompletion["choices"]): ToolCallFragments {
+  const fragments = new ToolCallFragments();
+  for (const choice of choices) {
+    const calls = choice.message.tool_calls;
+    if (calls !== undefined)
+      fragments.add(
+        choice.index,
+        calls.map((call, index) => ({ index, function: call.function })),
+      );
+  }
+  return fragments;
 }

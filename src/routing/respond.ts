@@ -18,6 +18,7 @@ import { SSE_KEEPALIVE, sseFrame } from "../sse/encode";
 const encoder = new TextEncoder();
 
 import type { ServedStream } from "./execute";
+import type { ToolCallFragments } from "./tool-call-quality";
 import type { UpstreamEchoes } from "./upstream-echo";
 
 export interface Stamp {
@@ -42,6 +43,11 @@ export interface StreamOutcome {
   /** With `n` > 1: the highest choice index seen, and which choices after the first finished. */
   lastChoiceIndex: number;
   finishedAfterFirst: Set<number> | undefined;
+  /**
+   * The tool calls made, put together from their fragments: only for a request that offered
+   * tools (Auto Exacto); undefined otherwise, and nothing is collected.
+   */
+  toolCalls: ToolCallFragments | undefined;
 }
 
 export function emptyOutcome(): StreamOutcome {
@@ -57,6 +63,7 @@ export function emptyOutcome(): StreamOutcome {
     firstContentAt: undefined,
     lastChoiceIndex: 0,
     finishedAfterFirst: undefined,
+    toolCalls: undefined,
   };
 }
 
@@ -108,6 +115,9 @@ function observe(outcome: StreamOutcome, chunk: ProviderChunk, now: number): voi
       ) ?? 0);
     outcome.generatedChars += chars;
     if (chars > 0) outcome.firstContentAt ??= now;
+    // A request without tools has no collector: this is the one check its chunks pay.
+    if (outcome.toolCalls !== undefined && d.tool_calls !== undefined)
+      outcome.toolCalls.add(choice.index, d.tool_calls);
     if (choice.index === 0) {
       if (choice.finish_reason !== null) {
         outcome.finishReason = choice.finish_reason;
@@ -173,6 +183,8 @@ export interface SseOptions {
   metadata?: ((served: ServedStream) => RouterMetadata) | undefined;
   /** The longest the client waits for a byte: a keep-alive comment fills any longer silence. */
   keepAliveMs: number;
+  /** Set for a request that offered tools: the stream's tool calls are collected into it. */
+  toolCalls?: ToolCallFragments | undefined;
   /** The client's request signal: aborted when the client hangs up. */
   clientSignal?: AbortSignal | undefined;
   /**
@@ -289,6 +301,7 @@ function inBandError(error: GatewayError): ReturnType<GatewayError["toErrorObjec
 export function sseBody(opts: SseOptions): ReadableStream<Uint8Array> {
   const now = opts.now ?? Date.now;
   const outcome = emptyOutcome();
+  outcome.toolCalls = opts.toolCalls;
   let served: ServedStream | undefined;
   let stamp: Stamp | undefined;
   let finished = false;

@@ -68,7 +68,7 @@ function lastUserText(body: ChatBody): string {
     .slice(0, 40);
 }
 
-type Answer = { kind: "tool"; name: string } | { kind: "text"; text: string };
+type Answer = { kind: "tool"; name: string; arguments: string } | { kind: "text"; text: string };
 
 /**
  * What a model asked for JSON often sends: prose, a fence, trailing commas (model ids with
@@ -79,13 +79,24 @@ export const MESSY_JSON =
 
 function plan(body: ChatBody, protocol: string, model: string): Answer {
   const tool = body.tools?.[0]?.function?.name;
-  if (tool !== undefined && body.tool_choice !== "none") return { kind: "tool", name: tool };
+  if (tool !== undefined && body.tool_choice !== "none")
+    return {
+      kind: "tool",
+      name: tool,
+      arguments: model.includes("bad-args") ? BROKEN_TOOL_ARGUMENTS : TOOL_ARGUMENTS,
+    };
   if (model.includes("json-mess")) return { kind: "text", text: MESSY_JSON };
   return { kind: "text", text: `Hello from the ${protocol} mock. [${lastUserText(body)}]` };
 }
 
 const TOOL_ARGUMENTS = '{"location":"Paris"}';
-const TOOL_FRAGMENTS = ['{"', "location", '":"', "Paris", '"}'];
+/** A model id containing `bad-args` sends its call's arguments cut short: not JSON (Auto Exacto's tests). */
+export const BROKEN_TOOL_ARGUMENTS = '{"location":"Par';
+
+/** The arguments as OpenAI streams them: a few pieces, split mid-token. */
+function fragments(args: string): string[] {
+  return [args.slice(0, 2), args.slice(2, 10), args.slice(10, 13), args.slice(13)].filter((f) => f !== "");
+}
 
 /** A model id containing `cache-hit` reports half its prompt as read from the provider's cache. */
 function usage(req: MockRequest, answer: Answer, model: string) {
@@ -125,7 +136,7 @@ function sendCompletion(
             {
               id: nextId("call"),
               type: "function",
-              function: { name: answer.name, arguments: TOOL_ARGUMENTS },
+              function: { name: answer.name, arguments: answer.arguments },
             },
           ],
           refusal: null,
@@ -230,7 +241,7 @@ async function sendStream(
       },
       null,
     );
-    for (const fragment of TOOL_FRAGMENTS)
+    for (const fragment of fragments(answer.arguments))
       chunk({ tool_calls: [{ index: 0, function: { arguments: fragment } }] }, null);
   } else {
     chunk({ role: "assistant", content: "", refusal: null }, null);

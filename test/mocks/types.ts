@@ -15,6 +15,7 @@
  *     into several events exactly as the real provider frames them, with usage.
  *   `cache-hit` (OpenAI dialect) → a normal answer whose usage reports half the prompt as cached.
  *   `json-mess` (OpenAI dialect) → the text `MESSY_JSON` (prose, a fence, trailing commas around JSON).
+ *   `bad-args` (OpenAI dialect) → with tools, the call's arguments cut short (`BROKEN_TOOL_ARGUMENTS`, not JSON).
  * The OpenAI dialect also refuses (401, `invalid_api_key`) any bearer key containing `refused`.
  */
 import type { IncomingHttpHeaders, ServerResponse } from "node:http";

@@ -10,6 +10,7 @@ import type { ProviderChunk } from "../../../src/providers/types";
 import type { ChunkSource } from "../../../src/routing/chunk-source";
 import type { ServedStream } from "../../../src/routing/execute";
 import { type SseOptions, type StreamOutcome, sseBody } from "../../../src/routing/respond";
+import { ToolCallFragments } from "../../../src/routing/tool-call-quality";
 import { UpstreamEchoes } from "../../../src/routing/upstream-echo";
 import { chatCompletionChunkSchema, type Usage } from "../../../src/schema/chat-completion";
 import type { RouterMetadata } from "../../../src/schema/router-metadata";
@@ -619,5 +620,40 @@ describe("sseBody: debug.echo_upstream_body", () => {
     const { served } = fakeServed([content("x")], [usageOnly(1)]);
     const fs = frames(await readAll(body(served).stream));
     expect(fs.some(isDebug)).toBe(false);
+  });
+});
+
+describe("sseBody: tool calls, for Auto Exacto", () => {
+  const call = (index: number, fn: { name?: string; arguments?: string }): ProviderChunk => ({
+    choices: [
+      {
+        index: 0,
+        delta: { tool_calls: [{ index, function: fn }] },
+        finish_reason: null,
+        native_finish_reason: null,
+      },
+    ],
+  });
+  const calls = () =>
+    fakeServed(
+      [call(0, { name: "get_weather", arguments: "" })],
+      [call(0, { arguments: '{"city"' }), call(1, { name: "now" }), call(0, { arguments: ':"Oslo"}' })],
+    ).served;
+
+  it("puts a request with tools' calls together from their fragments, per call index", async () => {
+    const toolCalls = new ToolCallFragments();
+    const { stream, finishes } = body(calls(), { toolCalls });
+    await readAll(stream);
+    expect(finishes).toHaveLength(1);
+    expect(toolCalls.calls()).toEqual([
+      { name: "get_weather", arguments: '{"city":"Oslo"}' },
+      { name: "now", arguments: "" },
+    ]);
+  });
+
+  it("collects nothing for a request without tools", async () => {
+    const { stream, finishes } = body(calls());
+    await readAll(stream);
+    expect(finishes[0]!.outcome.toolCalls).toBeUndefined();
   });
 });
