@@ -7,11 +7,11 @@
  * - `author/slug`: the paid entry; for a model with free endpoints only, its `:free` entry, as a
  *   chat request naming the plain id is served by those (the answer's `id` says which it is);
  * - `:free`: the `:free` entry, when the model has free endpoints;
- * - `:floor`, `:nitro` (price and throughput sorts) and `:thinking` (reasoning on, at medium
+ * - `:floor`, `:nitro`, `:exacto` (price, throughput and tool-call quality sorts) and `:thinking` (reasoning on, at medium
  *   effort; only for a model that reasons): the entry the plain id gives, under the requested
  *   id, since these route to the same endpoints. Its details link is that entry's endpoints list.
- * - `:online`, `:extended`, `:exacto`: 404. The router takes the suffixes, but there is no web
- *   search, extended context or quality ranking behind them here, so no such variant to show.
+ * - `:online`, `:extended`: 404. The router takes the suffixes, but there is no web search or
+ *   extended context behind them here, so no such variant to show.
  */
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { CatalogSnapshot } from "../catalog/snapshot";
@@ -23,7 +23,7 @@ import { catalog, FREE_SUFFIX, listedModel } from "./models";
 import { errorResponses } from "./openapi";
 
 /** Suffixes the router accepts that select nothing the gateway has. */
-const NOT_OFFERED: readonly Variant[] = ["online", "extended", "exacto"];
+const NOT_OFFERED: readonly Variant[] = ["online", "extended"];
 
 function notFound(id: string, why = ""): GatewayError {
   return new GatewayError(404, "not_found", `Model ${id} not found${why}`, { extra: { model: id } });

@@ -39,6 +39,8 @@ describe("GET /model id resolution", () => {
     ["a/paid:free", "a/paid:free", "A: paid (free)", "0", "/api/v1/models/a/paid:free/endpoints"],
     ["a/paid:nitro", "a/paid:nitro", "A: paid (nitro)", perToken(2), "/api/v1/models/a/paid/endpoints"],
     ["a/paid:floor", "a/paid:floor", "A: paid (floor)", perToken(2), "/api/v1/models/a/paid/endpoints"],
+    // A sort by tool-call quality (Auto Exacto): the same endpoints as the plain id.
+    ["a/paid:exacto", "a/paid:exacto", "A: paid (exacto)", perToken(2), "/api/v1/models/a/paid/endpoints"],
     // Free endpoints only: the plain id is served by them, so it resolves to the :free entry.
     ["a/local", "a/local:free", "A: local (free)", "0", "/api/v1/models/a/local:free/endpoints"],
     ["a/local:free", "a/local:free", "A: local (free)", "0", "/api/v1/models/a/local:free/endpoints"],
@@ -91,7 +93,6 @@ describe("GET /model id resolution", () => {
     ["a/paid:thinking", /does not reason/],
     ["a/paid:online", /no :online variant/],
     ["a/paid:extended", /no :extended variant/],
-    ["a/paid:exacto", /no :exacto variant/],
     ["a/paid:bogus", /^Model a\/paid:bogus not found$/],
     ["a/empty", /has no endpoints/],
   ])("%s is a 404 saying why", (id, message) => {
