@@ -126,6 +126,8 @@ describe("settleGenerations", () => {
       userAgent: "sdk/1.0",
       externalUser: "user-7",
       sessionId: "s-1",
+      toolCalls: 3,
+      toolCallErrors: 1,
     };
     const sparse: GenerationRow = {
       id: "gen-1795000101-ssssssssssssssssssss",
@@ -185,6 +187,8 @@ describe("settleGenerations", () => {
       userAgent: null,
       externalUser: null,
       sessionId: null,
+      toolCalls: 0,
+      toolCallErrors: 0,
     });
   });
 
