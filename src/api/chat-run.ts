@@ -415,9 +415,10 @@ export class ChatRun implements StickySource {
       toolCalls: 0,
       toolCallErrors: 0,
     } satisfies GenerationRow & Record<keyof Attribution, unknown>;
-    // A cut or abandoned answer's last call is cut too: only whole answers say how good the calls are.
+    // A cut or abandoned answer's last call is cut too: only whole answers say how good the calls
+    // are. An answer stopped by max_tokens is cut by the client's own limit, not the provider.
     const calls =
-      this.tools !== undefined && !outcome.error && !outcome.cancelled
+      this.tools !== undefined && !outcome.error && !outcome.cancelled && outcome.finishReason !== "length"
         ? outcome.toolCalls?.calls()
         : undefined;
     if (this.tools === undefined || calls === undefined || calls.length === 0)
@@ -642,7 +643,8 @@ function madeToolCalls(choices: ProviderCompletion["choices"]): ToolCallFragment
   const fragments = new ToolCallFragments();
   for (const choice of choices) {
     const calls = choice.message.tool_calls;
-    if (calls !== undefined)
+    // Cut by the client's max_tokens: its last call is cut too, through no fault of the provider.
+    if (calls !== undefined && choice.finish_reason !== "length")
       fragments.add(
         choice.index,
         calls.map((call, index) => ({ index, function: call.function })),

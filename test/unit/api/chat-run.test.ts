@@ -8,11 +8,12 @@ import type { RequestScope } from "../../../src/cache/routing-data";
 import type { KeyRecord } from "../../../src/db/queries/keys";
 import { GatewayError } from "../../../src/errors";
 import { EndpointHealth } from "../../../src/routing/endpoint-health";
-import type { ServedStream } from "../../../src/routing/execute";
+import type { Served, ServedStream } from "../../../src/routing/execute";
 import type { Attempt } from "../../../src/routing/plan";
 import { emptyOutcome } from "../../../src/routing/respond";
 import { parseDecimal } from "../../../src/usage/decimal";
 import { inFlightSpend, NOTHING_HELD } from "../../../src/usage/in-flight";
+import { pendingRecords } from "../../../src/usage/sink";
 import { collectGarbage } from "../../support/gc";
 import { credential } from "../byok/credential-rows";
 import { catalogOf, chat } from "../routing/catalog-rows";
@@ -397,5 +398,76 @@ describe("ChatRun with the user's own provider key (BYOK, API.md b12)", () => {
         upstream_inference_completions_cost: 0.0001,
       },
     });
+  });
+});
+
+describe("ChatRun counts the tool calls of whole answers only (Auto Exacto)", () => {
+  const catalog = catalogOf({ "m/a": [{ provider: "p1" }] });
+  const [attempt] = attemptsOf(catalog, "m/a");
+  const tools = [
+    {
+      type: "function" as const,
+      function: { name: "lookup", parameters: { type: "object", properties: { q: { type: "string" } } } },
+    },
+  ];
+
+  /** The recorded row's tool-call counts, for an answer with one call cut off after `{"q": "`. */
+  async function countsFor(finishReason: "length" | "tool_calls") {
+    // The isolate's queue batcher is shared: let the rows of earlier tests leave with their
+    // queue first, so that this row starts a flush to this test's queue.
+    for (let i = 0; i < 100 && pendingRecords() > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 250));
+    const sent: { toolCalls: number; toolCallErrors: number }[] = [];
+    const waits: Promise<unknown>[] = [];
+    const env = {
+      USAGE_QUEUE: {
+        sendBatch: async (messages: { body: { toolCalls: number; toolCallErrors: number } }[]) => {
+          for (const m of messages) sent.push(m.body);
+        },
+      },
+    } as unknown as RequestScope["env"];
+    const run = new ChatRun({
+      request: chat({ model: "m/a", tools }),
+      key: keyWith100("acc-tools", "acc-tools-key"),
+      env,
+      scope: { env, waitUntil: (p: Promise<unknown>) => void waits.push(p) },
+      promptTokens: 10,
+      id: `gen-tools-${finishReason}`,
+      startedAt: Date.now(),
+      headers: new Headers(),
+    });
+    const served = { attempt, log: [], sentAt: Date.now(), firstByteAt: Date.now() } as unknown as Served;
+    run.settle(served, {
+      choices: [
+        {
+          index: 0,
+          message: {
+            role: "assistant",
+            content: null,
+            tool_calls: [
+              { id: "call_1", type: "function", function: { name: "lookup", arguments: '{"q": "' } },
+            ],
+          },
+          finish_reason: finishReason,
+          native_finish_reason: finishReason,
+          logprobs: null,
+        },
+      ],
+      usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
+    });
+    for (let i = 0; i < 50 && sent.length === 0; i++) {
+      await Promise.all(waits.splice(0));
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(sent).toHaveLength(1);
+    return { calls: sent[0]!.toolCalls, errors: sent[0]!.toolCallErrors };
+  }
+
+  it("a broken call in a whole answer counts against the provider", async () => {
+    expect(await countsFor("tool_calls")).toEqual({ calls: 1, errors: 1 });
+  });
+
+  it("a call cut by the client's own max_tokens does not", async () => {
+    expect(await countsFor("length")).toEqual({ calls: 0, errors: 0 });
   });
 });
