@@ -1,22 +1,8 @@
-/**
- * Tool-call quality, end to end through the built gateway in plain workerd (API.md b3 `sort:
- * "exacto"`, b4 `:exacto` and Auto Exacto): the gateway checks each answer's tool calls against
- * the request's tools once it is settled, the `endpoint_stats` trigger rolls the counts up per
- * endpoint, and routing reads the error rates with the catalog.
- *
- * One model, two OpenAI-dialect endpoints: $1 sends every tool call with its arguments cut short
- * (not JSON: mock scenario `bad-args`), $2 sends valid ones. The 1/price² draw would put the $1
- * endpoint first 80 % of the time; once measured, a request with tools must go to the $2 one,
- * and a request without tools must keep the draw.
- */
-import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { loadCatalog } from "../../src/catalog/load";
 import { TOOL_CALL_MIN_SAMPLES } from "../../src/catalog/measured";
-import { parseCatalog } from "../../src/catalog/parse";
 import { freshDatabase } from "./support/fresh-database";
-import { createKey, endpoint, MOCK_SECRETS, mockCatalog } from "./support/test-catalog";
+import { createKey, endpoint, loadTestModels, MOCK_SECRETS, pricedAt } from "./support/test-catalog";
 import { type Gateway, startGateway } from "./support/workerd";
 
 const mockUrl = inject("mockProvidersUrl");
@@ -47,30 +33,14 @@ let gateway: Gateway | undefined;
 beforeAll(async () => {
   db = await freshDatabase("exacto");
   sql = postgres(db.url, { max: 1, onnotice: () => {} });
-  const base = mockCatalog(mockUrl);
-  const price = (usdPerToken: string) => ({ pricing: { prompt: usdPerToken, completion: usdPerToken } });
-  const catalog = parseCatalog(
-    {
-      providers: base.providers,
-      models: [
-        {
-          id: MODEL,
-          name: MODEL,
-          created: "2026-01-01",
-          description: "x",
-          contextLength: 128_000,
-          inputModalities: ["text" as const],
-          outputModalities: ["text" as const],
-        },
-      ],
-      endpoints: [
-        endpoint(MODEL, SLOPPY, "exacto-bad-args", price("0.000001")),
-        endpoint(MODEL, EXACT, "exacto-ok", price("0.000002")),
-      ],
-    },
-    "exacto routing",
-  );
-  await loadCatalog(drizzle(sql), catalog);
+  await loadTestModels(db.url, mockUrl, {
+    onlyThese: true,
+    models: [MODEL],
+    endpoints: [
+      endpoint(MODEL, SLOPPY, "exacto-bad-args", pricedAt("0.000001")),
+      endpoint(MODEL, EXACT, "exacto-ok", pricedAt("0.000002")),
+    ],
+  });
   ({ key } = await createKey(db.url, "100", "exacto"));
   // A short TTL, so the catalog (with its stats) is re-read within the test.
   gateway = await startGateway({

@@ -1,21 +1,8 @@
-/**
- * Measured endpoint health, end to end through the built gateway in plain workerd: traffic is
- * recorded, the `endpoint_stats` trigger rolls it up, the endpoints listing shows it (API.md
- * b11) and routing reads it with the catalog (b3 `sort`, b10 outages).
- *
- * One model, three endpoints by price: $1 answers every request with a 500, $2 waits 3 s before
- * its first token, $3 answers at once. Sorting by price would put the slow one first (the
- * broken one is down): sorting by latency or throughput must put the fast one first. A second
- * gateway — an isolate that never saw the broken endpoint fail — must still not draw it first.
- */
-import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { loadCatalog } from "../../src/catalog/load";
-import { parseCatalog } from "../../src/catalog/parse";
 import { type Endpoint, modelEndpointsResponseSchema } from "../../src/schema/models";
 import { freshDatabase } from "./support/fresh-database";
-import { createKey, endpoint, MOCK_SECRETS, mockCatalog } from "./support/test-catalog";
+import { createKey, endpoint, loadTestModels, MOCK_SECRETS, pricedAt } from "./support/test-catalog";
 import { type Gateway, startGateway } from "./support/workerd";
 
 const mockUrl = inject("mockProvidersUrl");
@@ -37,36 +24,15 @@ const start = (name: string) =>
 
 beforeAll(async () => {
   db = await freshDatabase("measured");
-  const base = mockCatalog(mockUrl);
-  const price = (usdPerToken: string) => ({ pricing: { prompt: usdPerToken, completion: usdPerToken } });
-  const catalog = parseCatalog(
-    {
-      providers: base.providers,
-      models: [
-        {
-          id: MODEL,
-          name: MODEL,
-          created: "2026-01-01",
-          description: "x",
-          contextLength: 128_000,
-          inputModalities: ["text" as const],
-          outputModalities: ["text" as const],
-        },
-      ],
-      endpoints: [
-        endpoint(MODEL, BROKEN, "measured-fail-500", price("0.000001")),
-        endpoint(MODEL, SLOW, "measured-slow", price("0.000002")),
-        endpoint(MODEL, FAST, "measured-ok", price("0.000003")),
-      ],
-    },
-    "measured routing",
-  );
-  const sql = postgres(db.url, { max: 1, onnotice: () => {} });
-  try {
-    await loadCatalog(drizzle(sql), catalog);
-  } finally {
-    await sql.end();
-  }
+  await loadTestModels(db.url, mockUrl, {
+    onlyThese: true,
+    models: [MODEL],
+    endpoints: [
+      endpoint(MODEL, BROKEN, "measured-fail-500", pricedAt("0.000001")),
+      endpoint(MODEL, SLOW, "measured-slow", pricedAt("0.000002")),
+      endpoint(MODEL, FAST, "measured-ok", pricedAt("0.000003")),
+    ],
+  });
   ({ key } = await createKey(db.url, "100", "measured"));
 }, 180_000);
 

@@ -5,13 +5,9 @@
  * times in ten. Once it has failed, the gateway stops trying it first — the requests that follow
  * go straight to the working one, without a failed round trip each.
  */
-import { drizzle } from "drizzle-orm/postgres-js";
-import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { loadCatalog } from "../../src/catalog/load";
-import { parseCatalog } from "../../src/catalog/parse";
 import { freshDatabase } from "./support/fresh-database";
-import { createKey, endpoint, MOCK_SECRETS, mockCatalog } from "./support/test-catalog";
+import { createKey, endpoint, loadTestModels, MOCK_SECRETS, pricedAt } from "./support/test-catalog";
 import { type Gateway, startGateway } from "./support/workerd";
 
 let gateway: Gateway;
@@ -23,40 +19,13 @@ const N = 20;
 
 beforeAll(async () => {
   db = await freshDatabase("outage");
-  const base = mockCatalog(mockUrl);
-  const catalog = parseCatalog(
-    {
-      providers: base.providers,
-      models: [
-        ...base.models,
-        {
-          id: "outage/chat",
-          name: "outage/chat",
-          created: "2026-01-01",
-          description: "x",
-          contextLength: 128_000,
-          inputModalities: ["text" as const],
-          outputModalities: ["text" as const],
-        },
-      ],
-      endpoints: [
-        ...base.endpoints,
-        endpoint("outage/chat", "mock-openai", "outage-fail-500", {
-          pricing: { prompt: "0.000001", completion: "0.000001" },
-        }),
-        endpoint("outage/chat", "mock-openai-b", "outage-ok", {
-          pricing: { prompt: "0.000003", completion: "0.000003" },
-        }),
-      ],
-    },
-    "outage routing",
-  );
-  const sql = postgres(db.url, { max: 1, onnotice: () => {} });
-  try {
-    await loadCatalog(drizzle(sql), catalog);
-  } finally {
-    await sql.end();
-  }
+  await loadTestModels(db.url, mockUrl, {
+    models: ["outage/chat"],
+    endpoints: [
+      endpoint("outage/chat", "mock-openai", "outage-fail-500", pricedAt("0.000001")),
+      endpoint("outage/chat", "mock-openai-b", "outage-ok", pricedAt("0.000003")),
+    ],
+  });
   ({ key } = await createKey(db.url, "100", "outage"));
   gateway = await startGateway({ databaseUrl: db.url, vars: MOCK_SECRETS, name: "outage-routing" });
 }, 180_000);

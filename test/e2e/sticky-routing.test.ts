@@ -1,16 +1,6 @@
-/**
- * Sticky provider routing through the built gateway in plain workerd (API.md b10): two providers
- * at the same price, whose cache reads are cheaper than input, so the 1/price² draw is a coin toss.
- * Without a session (and without cache hits) consecutive requests spread over both; with a
- * `session_id`, or once a provider reports a cache hit, they stay on the one that served first.
- */
-import { drizzle } from "drizzle-orm/postgres-js";
-import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { loadCatalog } from "../../src/catalog/load";
-import { parseCatalog } from "../../src/catalog/parse";
 import { freshDatabase } from "./support/fresh-database";
-import { createKey, endpoint, MOCK_SECRETS, mockCatalog } from "./support/test-catalog";
+import { createKey, endpoint, loadTestModels, MOCK_SECRETS } from "./support/test-catalog";
 import { type Gateway, startGateway } from "./support/workerd";
 
 let gateway: Gateway;
@@ -22,41 +12,17 @@ const mockUrl = inject("mockProvidersUrl");
 const N = 24;
 const pricing = { prompt: "0.000001", completion: "0.000002", inputCacheRead: "0.0000001" };
 
-function model(id: string) {
-  return {
-    id,
-    name: id,
-    created: "2026-01-01",
-    description: "x",
-    contextLength: 128_000,
-    inputModalities: ["text" as const],
-    outputModalities: ["text" as const],
-  };
-}
-
 beforeAll(async () => {
   db = await freshDatabase("sticky");
-  const base = mockCatalog(mockUrl);
-  const catalog = parseCatalog(
-    {
-      providers: base.providers,
-      models: [...base.models, model("sticky/chat"), model("sticky/hits")],
-      endpoints: [
-        ...base.endpoints,
-        endpoint("sticky/chat", "mock-openai", "sticky-ok", { pricing }),
-        endpoint("sticky/chat", "mock-openai-b", "sticky-ok", { pricing }),
-        endpoint("sticky/hits", "mock-openai", "sticky-cache-hit-ok", { pricing }),
-        endpoint("sticky/hits", "mock-openai-b", "sticky-cache-hit-ok", { pricing }),
-      ],
-    },
-    "sticky routing",
-  );
-  const sql = postgres(db.url, { max: 1, onnotice: () => {} });
-  try {
-    await loadCatalog(drizzle(sql), catalog);
-  } finally {
-    await sql.end();
-  }
+  await loadTestModels(db.url, mockUrl, {
+    models: ["sticky/chat", "sticky/hits"],
+    endpoints: [
+      endpoint("sticky/chat", "mock-openai", "sticky-ok", { pricing }),
+      endpoint("sticky/chat", "mock-openai-b", "sticky-ok", { pricing }),
+      endpoint("sticky/hits", "mock-openai", "sticky-cache-hit-ok", { pricing }),
+      endpoint("sticky/hits", "mock-openai-b", "sticky-cache-hit-ok", { pricing }),
+    ],
+  });
   ({ key } = await createKey(db.url, "100", "sticky"));
   gateway = await startGateway({ databaseUrl: db.url, vars: MOCK_SECRETS, name: "sticky-routing" });
 }, 180_000);

@@ -60,7 +60,8 @@ export function endpoint(
   };
 }
 
-function model(id: string, contextLength = 128_000): Catalog["models"][number] {
+/** A text model of the test catalog (128k context unless given). */
+export function model(id: string, contextLength = 128_000): Catalog["models"][number] {
   return {
     id,
     name: `Test: ${id}`,
@@ -161,6 +162,38 @@ export async function seed(
     const db = drizzle(sql);
     await loadCatalog(db, mockCatalog(mockUrl));
     return await createKey(databaseUrl, credits, "e2e");
+  } finally {
+    await sql.end();
+  }
+}
+
+/** Prompt and completion both at `usdPerToken`: an endpoint's `extra` for a price of its own. */
+export const pricedAt = (usdPerToken: string): Partial<Endpoint> => ({
+  pricing: { prompt: usdPerToken, completion: usdPerToken },
+});
+
+/**
+ * Loads the mock providers with these models and endpoints, for a test that routes among endpoints
+ * of its own (outages, measurements, stickiness); the mock catalog's own models too unless
+ * `onlyThese`.
+ */
+export async function loadTestModels(
+  databaseUrl: string,
+  mockUrl: string,
+  added: { models: string[]; endpoints: Endpoint[]; onlyThese?: boolean },
+): Promise<void> {
+  const base = mockCatalog(mockUrl);
+  const catalog = parseCatalog(
+    {
+      providers: base.providers,
+      models: [...(added.onlyThese ? [] : base.models), ...added.models.map((id) => model(id))],
+      endpoints: [...(added.onlyThese ? [] : base.endpoints), ...added.endpoints],
+    },
+    "test models",
+  );
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    await loadCatalog(drizzle(sql), catalog);
   } finally {
     await sql.end();
   }
